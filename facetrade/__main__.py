@@ -1,0 +1,3 @@
+from facetrade.cli import main
+
+main()

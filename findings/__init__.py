@@ -1,0 +1,1 @@
+"""The findings database: listings, evidence, classifications, reviews and exports."""

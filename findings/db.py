@@ -1,0 +1,63 @@
+"""Open the findings database: one SQLite file, migrated, in WAL mode with foreign keys on."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import importlib
+
+import sqlite_utils
+
+# Migration sets, applied in this order. Each area of the product owns one set (a module
+# with a module-level ``migrations = sqlite_utils.Migrations("facetrade-<area>")``).
+MIGRATION_SETS = (
+    "findings.migrations",
+)
+
+DEFAULT_DB = Path("var") / "facetrade.db"
+ENV_DB = "FACETRADE_DB"
+
+
+def default_db_path() -> Path:
+    """Return the database path from ``FACETRADE_DB`` or the default ``var/facetrade.db``."""
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the findings database.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The SQLite file. Defaults to :func:`default_db_path`.
+    migrate : bool
+        Apply pending migrations. Read-only tools may pass ``False``.
+
+    Returns
+    -------
+    sqlite_utils.Database
+    """
+    path = Path(path) if path is not None else default_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread=False: the review app hands one connection per request
+    # thread; each connection is still only used by one thread at a time.
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    configure(db)
+    if migrate:
+        for name in MIGRATION_SETS:
+            importlib.import_module(name).migrations.apply(db)
+    return db
+
+
+def configure(db: sqlite_utils.Database) -> None:
+    """Set the pragmas every connection needs."""
+    # WAL lets the review app read while a crawl writes; NORMAL sync is durable
+    # across process crashes (only an OS crash can lose the last transaction).
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    # Writers from several processes (crawl + review app) wait instead of failing.
+    db.execute("PRAGMA busy_timeout=30000")

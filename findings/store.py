@@ -1,0 +1,331 @@
+"""Write listings, versions, sellers, contacts, evidence, classifications and crawl runs.
+
+Every write here is idempotent: seeing the same listing again only moves
+``last_seen_at``; a changed title, description or price adds exactly one version row.
+Each batch is one transaction, so a process killed mid-write leaves no partial batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import sqlite_utils
+
+from findings.records import ListingRecord, utcnow
+
+# Bodies above this go to a content-addressed file instead of the row.
+INLINE_EVIDENCE_LIMIT = 2_000_000
+_SQL_VARS = 900  # stay under SQLite's bound-parameter limit in IN (...) lookups
+
+
+@dataclass
+class UpsertResult:
+    """What one batch did: row ids of new and changed listings, and counts."""
+
+    new: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    ids: list[int] = field(default_factory=list)  # row id of every input record, in order
+
+    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.ids += other.ids
+        return self
+
+
+class Store:
+    """The one place that writes findings; wraps an open :class:`sqlite_utils.Database`."""
+
+    def __init__(self, db: sqlite_utils.Database, evidence_dir: str | Path | None = None):
+        self.db = db
+        self.conn = db.conn
+        if evidence_dir is None:
+            evidence_dir = _db_sidecar(db, "evidence")
+        self.evidence_dir = Path(evidence_dir)
+
+    # -- listings ---------------------------------------------------------------
+
+    def upsert_listings(self, records: Iterable[ListingRecord], *, source: str | None = None,
+                        seen_at: str | None = None) -> UpsertResult:
+        """Insert new listings, record changes of known ones, in one transaction."""
+        records = list(_last_wins(records))
+        seen_at = seen_at or utcnow()
+        result = UpsertResult()
+        if not records:
+            return result
+        with self.db.atomic():
+            seller_refs = self._upsert_sellers(records, seen_at)
+            existing = self._existing(records)
+            inserts, touches, versions, updates = [], [], [], []
+            for rec in records:
+                key = (rec.platform, rec.listing_id)
+                row = existing.get(key)
+                seller_ref = seller_refs.get((rec.platform, rec.seller_id))
+                if row is None:
+                    inserts.append(_listing_row(rec, seller_ref, seen_at, source))
+                elif row["content_hash"] == rec.content_hash:
+                    touches.append((seen_at, seller_ref, row["id"]))
+                else:
+                    versions.append(_version_row(row, rec, seen_at))
+                    updates.append(_update_row(rec, seller_ref, seen_at, row["id"]))
+            self.conn.executemany(_INSERT_LISTING, inserts)
+            self.conn.executemany(
+                "UPDATE listings SET last_seen_at = ?, seller_ref = coalesce(?, seller_ref),"
+                " status = 'active', removed_at = NULL WHERE id = ?", touches)
+            self.conn.executemany(_INSERT_VERSION, versions)
+            self.conn.executemany(_UPDATE_LISTING, updates)
+            after = self._existing(records)
+        for rec in records:
+            key = (rec.platform, rec.listing_id)
+            row_id = after[key]["id"]
+            result.ids.append(row_id)
+            before = existing.get(key)
+            if before is None:
+                result.new.append(row_id)
+            elif before["content_hash"] != rec.content_hash:
+                result.changed.append(row_id)
+            else:
+                result.unchanged += 1
+        return result
+
+    def _existing(self, records: list[ListingRecord]) -> dict[tuple[str, str], dict]:
+        found: dict[tuple[str, str], dict] = {}
+        by_platform: dict[str, list[str]] = {}
+        for rec in records:
+            by_platform.setdefault(rec.platform, []).append(rec.listing_id)
+        for platform, ids in by_platform.items():
+            for chunk in _chunks(ids, _SQL_VARS):
+                sql = ("SELECT id, listing_id, content_hash, title, description, price_cents,"
+                       " price_text, first_seen_at, last_seen_at,"
+                       " (SELECT max(valid_to) FROM listing_versions v WHERE v.listing_ref = listings.id)"
+                       " AS changed_at FROM listings WHERE platform = ? AND listing_id IN ("
+                       + ",".join("?" * len(chunk)) + ")")
+                cursor = self.conn.execute(sql, [platform, *chunk])
+                cols = [c[0] for c in cursor.description]
+                for values in cursor:
+                    row = dict(zip(cols, values))
+                    found[(platform, row["listing_id"])] = row
+        return found
+
+    def _upsert_sellers(self, records: list[ListingRecord], seen_at: str) -> dict:
+        sellers = {}
+        for rec in records:
+            if rec.seller_id:
+                sellers[(rec.platform, rec.seller_id)] = (rec.seller_name, rec.seller_url)
+        if not sellers:
+            return {}
+        self.conn.executemany(
+            "INSERT INTO sellers (platform, seller_id, name, url, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, seller_id) DO UPDATE SET"
+            " name = coalesce(excluded.name, name), url = coalesce(excluded.url, url),"
+            " last_seen_at = excluded.last_seen_at",
+            [(p, s, name, url, seen_at, seen_at) for (p, s), (name, url) in sellers.items()])
+        refs = {}
+        keys = list(sellers)
+        for chunk in _chunks(keys, _SQL_VARS // 2):
+            where = " OR ".join(["(platform = ? AND seller_id = ?)"] * len(chunk))
+            params = [v for key in chunk for v in key]
+            for row_id, platform, seller_id in self.conn.execute(
+                    f"SELECT id, platform, seller_id FROM sellers WHERE {where}", params):
+                refs[(platform, seller_id)] = row_id
+        return refs
+
+    def mark_removed(self, platform: str, listing_ids: Iterable[str], *, at: str | None = None) -> int:
+        """Mark listings that a crawl no longer finds as removed, noting when."""
+        at = at or utcnow()
+        count = 0
+        with self.db.atomic():
+            for chunk in _chunks(list(listing_ids), _SQL_VARS):
+                cursor = self.conn.execute(
+                    "UPDATE listings SET status = 'removed', removed_at = ? WHERE platform = ?"
+                    " AND status != 'removed' AND listing_id IN (" + ",".join("?" * len(chunk)) + ")",
+                    [at, platform, *chunk])
+                count += cursor.rowcount
+        return count
+
+    # -- contacts ---------------------------------------------------------------
+
+    def link_contacts(self, listing_ref: int, contacts: Iterable[dict], *, seen_at: str | None = None) -> None:
+        """Attach normalised contacts (``{"kind", "value", "raw"?}``) to a listing."""
+        self.link_contacts_many([(listing_ref, contacts)], seen_at=seen_at)
+
+    def link_contacts_many(self, pairs: Iterable[tuple[int, Iterable[dict]]], *,
+                           seen_at: str | None = None) -> None:
+        """Attach contacts to many listings in one transaction."""
+        seen_at = seen_at or utcnow()
+        with self.db.atomic():
+            for listing_ref, contacts in pairs:
+                for contact in contacts:
+                    kind, value = contact["kind"], str(contact["value"])[:512]
+                    self.conn.execute(
+                        "INSERT INTO contacts (kind, value, first_seen_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (kind, value) DO NOTHING", (kind, value, seen_at))
+                    (contact_ref,) = self.conn.execute(
+                        "SELECT id FROM contacts WHERE kind = ? AND value = ?", (kind, value)).fetchone()
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO listing_contacts (listing_ref, contact_ref, raw)"
+                        " VALUES (?, ?, ?)", (listing_ref, contact_ref, contact.get("raw")))
+
+    # -- classifications --------------------------------------------------------
+
+    def save_classifications(self, rows: Iterable[tuple[int, dict]], *, model_version: str,
+                             at: str | None = None) -> int:
+        """Store classifier results ``(listing_ref, result)`` for one model version."""
+        at = at or utcnow()
+        values = []
+        for listing_ref, res in rows:
+            (content_hash,) = self.conn.execute(
+                "SELECT content_hash FROM listings WHERE id = ?", (listing_ref,)).fetchone()
+            values.append((listing_ref, model_version, content_hash, float(res["score"]),
+                           int(res["label"]), res.get("category"),
+                           json.dumps(res.get("reasons", []), ensure_ascii=False), at))
+        with self.db.atomic():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO classifications (listing_ref, model_version, content_hash,"
+                " score, label, category, reasons, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                values)
+        return len(values)
+
+    # -- evidence ---------------------------------------------------------------
+
+    def add_evidence(self, *, url: str, body: bytes, listing_ref: int | None = None,
+                     run_ref: int | None = None, http_status: int | None = None,
+                     content_type: str | None = None, captured_at: str | None = None,
+                     kind: str = "response", warc_path: str | None = None,
+                     warc_record_id: str | None = None) -> int:
+        """Keep the exact bytes of a response (or screenshot) with its SHA-256 and capture time."""
+        digest = hashlib.sha256(body).hexdigest()
+        blob, compression, file_path = None, None, None
+        if len(body) <= INLINE_EVIDENCE_LIMIT:
+            blob, compression = zlib.compress(body, 6), "zlib"
+        else:
+            target = self.evidence_dir / digest[:2] / digest
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(".tmp")
+                tmp.write_bytes(body)
+                tmp.replace(target)
+            file_path = str(target)
+        with self.db.atomic():
+            cursor = self.conn.execute(
+                "INSERT INTO evidence (listing_ref, run_ref, kind, url, captured_at, http_status,"
+                " content_type, sha256, size, body, compression, file_path, warc_path, warc_record_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (listing_ref, run_ref, kind, url, captured_at or utcnow(), http_status, content_type,
+                 digest, len(body), blob, compression, file_path, warc_path, warc_record_id))
+        return cursor.lastrowid
+
+    def evidence_bytes(self, evidence_id: int) -> bytes:
+        """Return the original bytes of an evidence row, checking their SHA-256."""
+        row = self.conn.execute(
+            "SELECT body, compression, file_path, sha256 FROM evidence WHERE id = ?",
+            (evidence_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no evidence {evidence_id}")
+        body, compression, file_path, digest = row
+        data = Path(file_path).read_bytes() if file_path else body
+        if compression == "zlib":
+            data = zlib.decompress(data)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ValueError(f"evidence {evidence_id} does not match its SHA-256")
+        return data
+
+    # -- crawl runs -------------------------------------------------------------
+
+    def start_run(self, *, site: str, job: str | None = None, query: str | None = None,
+                  started_at: str | None = None) -> int:
+        """Record the start of a crawl (or ingest) run and return its id."""
+        with self.db.atomic():
+            cursor = self.conn.execute(
+                "INSERT INTO crawl_runs (job, site, query, started_at, status) VALUES (?, ?, ?, ?, 'running')",
+                (job, site, query, started_at or utcnow()))
+        return cursor.lastrowid
+
+    def update_run(self, run_id: int, **fields) -> None:
+        """Set columns of a crawl run (counters, status, blocked_reason, stats)."""
+        if not fields:
+            return
+        if "stats" in fields and not isinstance(fields["stats"], (str, type(None))):
+            fields["stats"] = json.dumps(fields["stats"], ensure_ascii=False, default=str)
+        allowed = {"job", "query", "finished_at", "pages", "listings_seen", "listings_new",
+                   "listings_changed", "listings_flagged", "listings_removed", "errors",
+                   "blocked_reason", "status", "stats"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown crawl run fields: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.db.atomic():
+            self.conn.execute(f"UPDATE crawl_runs SET {assignments} WHERE id = ?", [*fields.values(), run_id])
+
+    def finish_run(self, run_id: int, *, status: str = "ok", **fields) -> None:
+        """Close a crawl run with its final status and counters."""
+        self.update_run(run_id, status=status, finished_at=utcnow(), **fields)
+
+
+_INSERT_LISTING = (
+    "INSERT INTO listings (platform, listing_id, url, title, description, price_cents, currency,"
+    " price_text, seller_ref, seller_name, location, posted_at, image_urls, first_seen_at,"
+    " last_seen_at, status, content_hash, source) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)")
+_INSERT_VERSION = (
+    "INSERT INTO listing_versions (listing_ref, valid_from, valid_to, title, description,"
+    " price_cents, price_text, content_hash, changed_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_UPDATE_LISTING = (
+    "UPDATE listings SET url = coalesce(?, url), title = ?, description = ?, price_cents = ?,"
+    " currency = coalesce(?, currency), price_text = ?, seller_ref = coalesce(?, seller_ref),"
+    " seller_name = coalesce(?, seller_name), location = coalesce(?, location),"
+    " posted_at = coalesce(?, posted_at), image_urls = coalesce(?, image_urls), last_seen_at = ?,"
+    " status = 'active', removed_at = NULL, content_hash = ? WHERE id = ?")
+
+
+def _listing_row(rec: ListingRecord, seller_ref, seen_at: str, source) -> tuple:
+    return (rec.platform, rec.listing_id, rec.url, rec.title, rec.description, rec.price_cents,
+            rec.currency, rec.price_text, seller_ref, rec.seller_name, rec.location, rec.posted_at,
+            json.dumps(rec.image_urls) if rec.image_urls else None, seen_at, seen_at,
+            rec.content_hash, source)
+
+
+def _version_row(row: dict, rec: ListingRecord, seen_at: str) -> tuple:
+    changed = [name for name, old, new in (
+        ("title", row["title"], rec.title),
+        ("description", row["description"], rec.description),
+        ("price", (row["price_cents"], row["price_text"]), (rec.price_cents, rec.price_text)),
+    ) if old != new]
+    valid_from = row["changed_at"] or row["first_seen_at"]
+    return (row["id"], valid_from, seen_at, row["title"], row["description"], row["price_cents"],
+            row["price_text"], row["content_hash"], ",".join(changed))
+
+
+def _update_row(rec: ListingRecord, seller_ref, seen_at: str, row_id: int) -> tuple:
+    return (rec.url, rec.title, rec.description, rec.price_cents, rec.currency, rec.price_text,
+            seller_ref, rec.seller_name, rec.location, rec.posted_at,
+            json.dumps(rec.image_urls) if rec.image_urls else None, seen_at, rec.content_hash, row_id)
+
+
+def _last_wins(records: Iterable[ListingRecord]) -> Iterable[ListingRecord]:
+    """Collapse repeats of one listing inside a batch to its last occurrence."""
+    latest: dict[tuple[str, str], ListingRecord] = {}
+    for rec in records:
+        key = (rec.platform, rec.listing_id)
+        latest.pop(key, None)
+        latest[key] = rec
+    return latest.values()
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _db_sidecar(db: sqlite_utils.Database, name: str) -> Path:
+    row = db.execute("PRAGMA database_list").fetchone()
+    path = row[2] if row else ""
+    base = Path(path).parent if path else Path("var")
+    return base / name
