@@ -30,13 +30,13 @@ class UpsertResult:
     new: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
     unchanged: int = 0
-    ids: list[int] = field(default_factory=list)  # row id of every input record, in order
+    refs: dict[tuple[str, str], int] = field(default_factory=dict)  # (platform, listing_id) -> row id
 
     def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
         self.new += other.new
         self.changed += other.changed
         self.unchanged += other.unchanged
-        self.ids += other.ids
+        self.refs.update(other.refs)
         return self
 
 
@@ -81,19 +81,34 @@ class Store:
                 " status = 'active', removed_at = NULL WHERE id = ?", touches)
             self.conn.executemany(_INSERT_VERSION, versions)
             self.conn.executemany(_UPDATE_LISTING, updates)
-            after = self._existing(records)
+            inserted = self._ids_of([r for r in records if (r.platform, r.listing_id) not in existing])
         for rec in records:
             key = (rec.platform, rec.listing_id)
-            row_id = after[key]["id"]
-            result.ids.append(row_id)
             before = existing.get(key)
             if before is None:
+                row_id = inserted[key]
                 result.new.append(row_id)
-            elif before["content_hash"] != rec.content_hash:
-                result.changed.append(row_id)
             else:
-                result.unchanged += 1
+                row_id = before["id"]
+                if before["content_hash"] != rec.content_hash:
+                    result.changed.append(row_id)
+                else:
+                    result.unchanged += 1
+            result.refs[key] = row_id
         return result
+
+    def _ids_of(self, records: list[ListingRecord]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        by_platform: dict[str, list[str]] = {}
+        for rec in records:
+            by_platform.setdefault(rec.platform, []).append(rec.listing_id)
+        for platform, ids in by_platform.items():
+            for chunk in _chunks(ids, _SQL_VARS):
+                cursor = self.conn.execute(
+                    "SELECT listing_id, id FROM listings WHERE platform = ? AND listing_id IN ("
+                    + ",".join("?" * len(chunk)) + ")", [platform, *chunk])
+                found.update(((platform, lid), row_id) for lid, row_id in cursor)
+        return found
 
     def _existing(self, records: list[ListingRecord]) -> dict[tuple[str, str], dict]:
         found: dict[tuple[str, str], dict] = {}

@@ -1,0 +1,1 @@
+"""One router (a list of routes) per area of the review app."""

@@ -1,0 +1,32 @@
+"""Shared fixtures: temporary databases, the repository root, the shared material folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    """A path for a fresh findings database file."""
+    return tmp_path / "facetrade.db"
+
+
+@pytest.fixture
+def cli_env(db_path) -> dict:
+    """Environment for running the real ``facetrade`` command in a subprocess."""
+    env = dict(os.environ)
+    env["FACETRADE_DB"] = str(db_path)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def facetrade_cmd(*args: str) -> list[str]:
+    """Command line that runs the installed facetrade CLI with this interpreter."""
+    return [sys.executable, "-m", "facetrade", *args]
