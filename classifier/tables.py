@@ -1,0 +1,106 @@
+"""Character and spelling tables that the normaliser applies (built once, cached)."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import opencc
+
+# Private-use character that joins documents in batch normalisation; never kept in text.
+DOC_SEP = "\ue000"
+
+ZERO_WIDTH = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u20e3"
+
+CAPITAL_NUMERALS = {"壹": "一", "贰": "二", "貳": "二", "叁": "三", "參": "三", "肆": "四",
+                    "伍": "五", "陆": "六", "陸": "六", "柒": "七", "捌": "八", "玖": "九", "拾": "十",
+                    "〇": "零", "幺": "一"}
+
+CHINESE_DIGITS = {"零": "0", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
+                  "六": "6", "七": "7", "八": "8", "九": "9"}
+
+# Symbols sellers use as letters or digits that NFKC leaves alone.
+_EXTRA = {"➕": "+", "✚": "+", "🔟": "10", "⓪": "0", "⓿": "0", "〇": "零"}
+
+
+def _symbol_letters() -> dict[str, str]:
+    extra = dict(_EXTRA)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for base in (0x1F1E6, 0x1F150, 0x1F170, 0x1F130):  # regional, negative circled/squared
+        for i, letter in enumerate(letters):
+            extra[chr(base + i)] = letter
+    for start, count, first in ((0x2474, 20, 1), (0x2488, 20, 1), (0x2776, 10, 1),
+                                (0x2780, 10, 1), (0x278A, 10, 1), (0x24EB, 10, 11), (0x24F5, 10, 1)):
+        for i in range(count):
+            extra[chr(start + i)] = str(first + i)
+    return extra
+
+
+def _t2s_map() -> dict[str, str]:
+    """Map each traditional CJK character to its simplified form (char by char)."""
+    chars = [chr(c) for c in list(range(0x3400, 0x4DC0)) + list(range(0x4E00, 0xA000))
+             + list(range(0xF900, 0xFB00))]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    return {a: b for a, b in zip(chars, converted) if a != b and len(b) == 1}
+
+
+def _one(ch: str, t2s: dict, extra: dict) -> str:
+    if ch in extra:
+        return extra[ch]
+    if ch in ZERO_WIDTH or "\ufe00" <= ch <= "\ufe0f":
+        return ""
+    if ch == DOC_SEP or unicodedata.category(ch) in ("Cc", "Zs", "Zl", "Zp") or ch.isspace():
+        return " "
+    out = unicodedata.normalize("NFKC", ch).lower()
+    out = "".join(t2s.get(c, c) for c in out)
+    return "".join(CAPITAL_NUMERALS.get(c, c) for c in out)
+
+
+@functools.lru_cache(maxsize=1)
+def char_table() -> dict[int, str]:
+    """Return the ``str.translate`` table: NFKC, case, traditional→simplified, symbols."""
+    t2s, extra = _t2s_map(), _symbol_letters()
+    codepoints = list(range(0x10000)) + list(range(0x1F100, 0x1F200))
+    table: dict[int, str] = {}
+    for cp in codepoints:
+        if 0xD800 <= cp < 0xE000:
+            continue
+        ch = chr(cp)
+        out = _one(ch, t2s, extra)
+        for _ in range(4):  # reach a fixed point so normalisation is idempotent
+            nxt = "".join(_one(c, t2s, extra) for c in out)
+            if nxt == out:
+                break
+            out = nxt
+        if out != ch:
+            table[cp] = out
+    return table
+
+
+# Key terms and their pinyin syllables: full pinyin and hanzi/pinyin mixes map back.
+PINYIN_TERMS = {
+    "人脸": ["ren", "lian"], "身份证": ["shen", "fen", "zheng"], "四件套": ["si", "jian", "tao"],
+    "三件套": ["san", "jian", "tao"], "活化": ["huo", "hua"], "照片": ["zhao", "pian"],
+    "实名": ["shi", "ming"], "解封": ["jie", "feng"], "微信": ["wei", "xin"],
+    "认证": ["ren", "zheng"], "刷脸": ["shua", "lian"], "过脸": ["guo", "lian"],
+    "手持": ["shou", "chi"], "活体": ["huo", "ti"], "验证": ["yan", "zheng"],
+    "支付宝": ["zhi", "fu", "bao"], "正反面": ["zheng", "fan", "mian"], "换脸": ["huan", "lian"],
+    "代过": ["dai", "guo"], "解冻": ["jie", "dong"], "视频": ["shi", "pin"], "黑卡": ["hei", "ka"],
+    "接码": ["jie", "ma"], "虚拟": ["xu", "ni"], "摄像头": ["she", "xiang", "tou"],
+    "脸": ["lian"], "过人脸": ["guo", "ren", "lian"], "实名号": ["shi", "ming", "hao"],
+    "人像": ["ren", "xiang"], "动态": ["dong", "tai"], "资料": ["zi", "liao"],
+}
+
+# Literal spellings seen in listings → canonical form (compared after the char table).
+VARIANTS = {
+    "威信": "微信", "薇信": "微信", "v信": "微信", "徽信": "微信", "维信": "微信", "微x": "微信",
+    "wei信": "微信", "绿泡泡": "微信", "嶶信": "微信", "威xin": "微信", "vx": "微信", "wx": "微信",
+    "weixin": "微信", "wechat": "微信", "加薇": "加微信", "+薇": "+微信", "加威": "加微信",
+    "扣扣": "qq", "企鹅号": "qq号", "叩叩": "qq", "抠抠": "qq", "q扣": "qq", "扣q": "qq",
+    "人莲": "人脸", "刷莲": "刷脸", "过莲": "过脸", "仁脸": "人脸", "莲照": "脸照",
+    "sfz": "身份证", "身分证": "身份证", "身份正": "身份证", "生份证": "身份证", "深份证": "身份证",
+    "shimin": "实名", "识名": "实名", "zfb": "支付宝", "smrz": "实名认证",
+    "四件tao": "四件套", "4件tao": "四件套", "4件套": "四件套", "3件套": "三件套",
+    "8件套": "八件套", "4大件": "四大件", "活话": "活化",
+    "身fen证": "身份证", "身份zheng": "身份证", "身fenzheng": "身份证",
+}
