@@ -14,6 +14,7 @@ import sqlite_utils
 # with a module-level ``migrations = sqlite_utils.Migrations("facetrade-<area>")``).
 MIGRATION_SETS = (
     "findings.migrations",
+    "crawler.migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

@@ -1,0 +1,1 @@
+"""Scrapy project that collects marketplace listings into the findings database."""

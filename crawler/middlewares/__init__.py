@@ -1,0 +1,1 @@
+"""Downloader middlewares: block detection and retries with backoff."""

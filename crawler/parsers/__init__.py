@@ -1,0 +1,1 @@
+"""Pure functions that turn marketplace responses into listing dicts (no Scrapy needed)."""

@@ -1,0 +1,137 @@
+"""One crawl run: the database, the job journal, the current batch and the run's counters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from findings.db import open_db
+from findings.records import utcnow
+from findings.store import Store
+
+from crawler import journal as journal_mod
+from crawler.items import PageDone
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500  # listings per transaction when pages are long
+
+
+@dataclass
+class Batch:
+    listings: list = field(default_factory=list)  # ListingItem
+    pages: list = field(default_factory=list)     # PageDone
+    sellers: list = field(default_factory=list)   # SellerItem
+    hits: list = field(default_factory=list)      # (query, listing_id)
+    seen_at: str = field(default_factory=utcnow)
+
+    def __len__(self) -> int:
+        return len(self.listings) + len(self.pages) + len(self.sellers) + len(self.hits)
+
+
+@dataclass
+class Counters:
+    pages: int = 0
+    listings_seen: int = 0
+    listings_new: int = 0
+    listings_changed: int = 0
+    listings_flagged: int = 0
+    listings_removed: int = 0
+    errors: int = 0
+
+
+class CrawlRun:
+    """Shared by the spider, the pipelines and the extension of one crawl process."""
+
+    def __init__(self, *, db_path, site: str, platform: str, base_url: str, queries: list[str],
+                 job: str, warc_dir=None):
+        self.db = open_db(db_path)
+        self.store = Store(self.db)
+        self.site, self.platform, self.base_url = site, platform, base_url
+        self.queries = queries
+        self.journal = journal_mod.Journal(self.db.conn, job)
+        self.journal.open(site=site, platform=platform, base_url=base_url, queries=queries)
+        self.run_id = self.store.start_run(site=site, job=job, query=" | ".join(queries)[:2000])
+        self.journal.attach_run(self.run_id)
+        self.warc_dir = warc_dir
+        self.counters = Counters()
+        self.batch = Batch()
+        self.steps: list = []  # pipelines' flush(batch) methods, in pipeline order
+        self.blocked_reason: str | None = None
+        self.notes: list[str] = []
+        self.closed = False
+
+    def add_step(self, step) -> None:
+        self.steps.append(step)
+
+    def error(self, message: str, *args) -> None:
+        """Count and log a per-page problem (hostile or broken content) and go on."""
+        self.counters.errors += 1
+        logger.warning(message, *args)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            logger.info("%s", text)
+
+    def maybe_flush(self, item) -> None:
+        """Commit after every finished page, or when the batch is large."""
+        if isinstance(item, PageDone) or len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the batch in one transaction: listings, classifications, evidence, progress."""
+        batch, self.batch = self.batch, Batch()
+        if not len(batch):
+            return
+        with self.db.atomic():
+            for step in self.steps:
+                step(batch)
+            journal_mod.record_hits(self.db.conn, self.platform, batch.hits, batch.seen_at)
+            self.journal.record_pages(batch.pages)
+        self.counters.pages += len(batch.pages)
+        self.store.update_run(self.run_id, **vars(self.counters))
+
+    def block(self, reason: str) -> bool:
+        """Remember the first block reason; return True if it is new."""
+        if self.blocked_reason:
+            return False
+        self.blocked_reason = reason
+        logger.error("BLOCKED on %s: %s — stopping this site", self.site, reason)
+        return True
+
+    def close(self, reason: str) -> None:
+        """Flush, mark vanished listings (complete jobs only) and close the run record."""
+        if self.closed:
+            return
+        self.closed = True
+        self.flush()
+        if self.blocked_reason:
+            status = "blocked"
+        elif reason in ("finished",):
+            status = "ok"
+            self._mark_removed()
+        else:
+            status = "interrupted"
+        self.journal.finish(status)
+        self.store.finish_run(self.run_id, status=status, blocked_reason=self.blocked_reason,
+                              stats={"close_reason": reason, "notes": self.notes},
+                              **vars(self.counters))
+        self.status = status
+        self.db.conn.close()
+
+    def _mark_removed(self) -> None:
+        done = self.journal.completed_queries()
+        skipped = sorted(set(self.queries) - set(done))
+        if skipped:
+            self.note(f"not marking removals: queries without a completed last page: {skipped[:5]}")
+            return
+        gone = journal_mod.vanished(self.db.conn, self.platform, done, self.journal.started_at)
+        if gone:
+            self.counters.listings_removed = self.store.mark_removed(self.platform, gone)
+            logger.info("%s listings vanished since the last crawl: marked removed", len(gone))
+
+    def summary(self) -> dict:
+        return {"site": self.site, "run": self.run_id, "job": self.journal.job,
+                "status": getattr(self, "status", "running"), "blocked_reason": self.blocked_reason,
+                "resumed": self.journal.resumed, "notes": self.notes, **vars(self.counters)}
