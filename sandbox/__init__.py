@@ -1,0 +1,1 @@
+"""A local sandbox marketplace that mimics Goofish, legacy Taobao and plain classifieds."""
