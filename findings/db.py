@@ -15,6 +15,7 @@ import sqlite_utils
 MIGRATION_SETS = (
     "findings.migrations",
     "crawler.migrations",
+    "findings.web.migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

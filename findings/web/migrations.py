@@ -48,6 +48,8 @@ def m001_review(db):
             updated_at TEXT NOT NULL
         );
         CREATE INDEX idx_review_items_queue ON review_items(status, base_priority);
+        CREATE INDEX idx_review_items_age ON review_items(status, score, first_seen_at);
+        CREATE INDEX idx_review_items_platform ON review_items(platform);
         CREATE INDEX idx_review_items_title ON review_items(title_key);
         CREATE INDEX idx_review_items_seller ON review_items(seller_ref);
 

@@ -1,0 +1,50 @@
+"""The queue page (filters, priority order, ages) and "Start reviewing"."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from findings.web import queries
+from findings.web.deps import Ctx, endpoint
+from findings.web.review import CATEGORIES, claim_next
+
+
+@endpoint()
+def home(ctx: Ctx):
+    return RedirectResponse("/queue", status_code=303)
+
+
+@endpoint()
+def queue_page(ctx: Ctx):
+    ctx.settings.maybe_sync()
+    flt = queries.QueueFilter.from_params(ctx.params)
+    rows = queries.queue_page(ctx.db.conn, flt, ctx.settings.threshold)
+    more = len(rows) > queries.PAGE_SIZE
+    return ctx.render("pages/queue.html", rows=rows[:queries.PAGE_SIZE], more=more, flt=flt,
+                      summary=queries.queue_summary(ctx.db.conn, ctx.settings.threshold),
+                      platforms=queries.platforms(ctx.db.conn), categories=CATEGORIES,
+                      statuses=queries.STATUSES, threshold=ctx.settings.threshold,
+                      query=dict(ctx.params))
+
+
+def next_item(ctx: Ctx) -> RedirectResponse:
+    """Claim the next item for the user and go there (or back to the queue when empty)."""
+    ctx.settings.maybe_sync()
+    listing = claim_next(ctx.db, ctx.user, threshold=ctx.settings.threshold)
+    if listing is None:
+        ctx.flash("Nothing left to review. Well done.")
+        return RedirectResponse("/queue", status_code=303)
+    return RedirectResponse(f"/items/{listing}", status_code=303)
+
+
+@endpoint()
+def start(ctx: Ctx):
+    return next_item(ctx)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/queue", queue_page, methods=["GET"]),
+    Route("/review/next", start, methods=["POST"]),
+]
