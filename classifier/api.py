@@ -1,0 +1,103 @@
+"""The classifier as other parts of facetrade use it: load once, classify batches, explain."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from classifier.explain import feature_reasons, rule_reasons
+from classifier.train import FORMAT, default_model_path
+
+logger = logging.getLogger(__name__)
+
+
+class ModelError(RuntimeError):
+    """The model artifact is missing or unusable; the message says what to run."""
+
+
+class Classifier:
+    """A trained model: ``classify(records)`` returns one result dict per record, in order."""
+
+    def __init__(self, artifact: dict):
+        self.pipeline = artifact["pipeline"]
+        self.meta = artifact["meta"]
+        self.version: str = self.meta["version"]
+        self.threshold: float = float(self.meta.get("threshold", 0.5))
+        self.features = self.pipeline.named_steps["features"]
+        self.model = self.pipeline.named_steps["model"]
+        self.feature_names = self.features.get_feature_names_out()
+        self.coef = np.asarray(self.model.coef_, dtype=float)
+
+    def classify(self, records: list[dict]) -> list[dict]:
+        """Score listings.
+
+        Parameters
+        ----------
+        records : list of dict
+            Each with ``id`` and ``title``; optional ``description``, ``price``,
+            ``platform``, ``seller``, ``location``.
+
+        Returns
+        -------
+        list of dict
+            ``{"id", "score", "label", "category", "reasons", "contacts"}`` per record.
+        """
+        if not records:
+            return []
+        records = [_clean(r) for r in records]
+        analysis = self.features.analyse(records)
+        scores = self.model.predict_proba(analysis.matrix)[:, 1]
+        categories = self.model.predict_category(analysis.matrix)
+        top = feature_reasons(analysis.matrix, self.coef, self.feature_names)
+        results = []
+        for i, record in enumerate(records):
+            score = float(scores[i])
+            label = int(score >= self.threshold)
+            reasons = rule_reasons(record, analysis.texts[i], analysis.hits[i])
+            reasons += [{"kind": "contact", "contact_kind": c["kind"], "value": c["value"]}
+                        for c in analysis.contacts[i]]
+            reasons += top[i]
+            results.append({"id": record["id"], "score": round(score, 4), "label": label,
+                            "category": str(categories[i]) if label else None,
+                            "reasons": reasons, "contacts": analysis.contacts[i]})
+        return results
+
+
+def _clean(record: dict) -> dict:
+    out = dict(record)
+    out["id"] = str(record.get("id", ""))
+    for key in ("title", "description", "price"):
+        value = record.get(key)
+        out[key] = "" if value is None else str(value)
+    return out
+
+
+def load_artifact(path) -> dict:
+    """Read a model artifact, turning version trouble into a clear :class:`ModelError`."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"no classifier model at {path}: run `facetrade train` (or `make install`)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sklearn version warnings: we check FORMAT ourselves
+            artifact = joblib.load(path)
+    except Exception as exc:  # unpickling fails in many ways across library versions
+        raise ModelError(f"cannot load the model at {path} ({exc}): run `facetrade train`") from None
+    if not isinstance(artifact, dict) or artifact.get("meta", {}).get("format") != FORMAT:
+        raise ModelError(f"the model at {path} has an old format: run `facetrade train`")
+    return artifact
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(path: str) -> Classifier:
+    return Classifier(load_artifact(path))
+
+
+def load_classifier(path=None) -> Classifier:
+    """Return the classifier at ``path`` (default: the trained model), cached per path."""
+    return _cached(str(Path(path or default_model_path()).resolve()))

@@ -1,0 +1,234 @@
+"""Turn listings into one sparse feature matrix: text n-grams and words, rule hits, signals."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import ahocorasick
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_selection import chi2
+
+from classifier.normalize import normalize_many, normalize_text
+from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
+from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals
+from classifier.tables import DOC_SEP
+
+logger = logging.getLogger(__name__)
+
+
+def listing_text(record: dict) -> str:
+    """Return the text the classifier reads: title, then description."""
+    title = str(record.get("title") or "")
+    description = str(record.get("description") or "")
+    return f"{title}\n{description}" if description else title
+
+
+@dataclass
+class Analysis:
+    """Everything computed for a batch: normalised texts, rule hits, contacts, features."""
+
+    texts: list[str]
+    normalized: list[str]
+    hits: list[list[RuleHit]]
+    contacts: list[list[dict]]
+    matrix: sp.csr_matrix
+
+
+def _tokens(texts: list[str], jargon: list[str]) -> list[set[str]]:
+    """Segment texts with jieba (jargon added) — training time only, it is slow."""
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for term in jargon:
+        tokenizer.add_word(term, freq=2000)
+    out = []
+    for text in texts:
+        words = {w.strip() for w in tokenizer.lcut(text, HMM=False)}
+        out.append({w for w in words if len(w) >= 2 and DOC_SEP not in w})
+    return out
+
+
+_CJK_CHAR = re.compile("[\u3400-\u9fff]")
+
+
+def _char_ngrams(text: str, sizes=(1, 2, 3)) -> set[str]:
+    """Character 1-3-grams that contain Chinese; Latin text is covered by words instead."""
+    grams = set()
+    for n in sizes:
+        for i in range(len(text) - n + 1):
+            gram = text[i:i + n]
+            if gram.strip() == gram and _CJK_CHAR.search(gram):
+                grams.add(gram)
+    return grams
+
+
+_LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
+
+
+def _whole_words(joined: str, ends, cols, key_len, key_latin) -> np.ndarray:
+    """Keep matches of Latin words only where they are whole words ("id" not in "video")."""
+    latin = key_latin[cols]
+    if not latin.any():
+        return np.ones(len(cols), dtype=bool)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    word = ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57))
+    word = np.concatenate([[False], word, [False]])  # pad: index i+1 is char i
+    starts = ends - key_len[cols] + 1
+    inside = word[starts] | word[ends + 2]
+    return ~(latin & inside)
+
+
+class ListingFeatures(BaseEstimator, TransformerMixin):
+    """Featurise listings; text features are substrings matched by one Aho-Corasick scan.
+
+    Parameters
+    ----------
+    rules_path : str, optional
+        Rules file or folder (default: ``rules/``); the rules are frozen into the model.
+    min_df : int
+        Keep n-grams and words seen in at least this many training listings.
+    max_text_features : int
+        Keep this many text features, the most label-informative (chi²).
+    """
+
+    def __init__(self, rules_path=None, min_df=2, max_text_features=15000):
+        self.rules_path = rules_path
+        self.min_df = min_df
+        self.max_text_features = max_text_features
+
+    def fit(self, X, y=None):
+        """Learn the text vocabulary (and freeze the rules) from training listings."""
+        self.rules_ = load_rules(self.rules_path)
+        normalized = normalize_many([listing_text(r) for r in X])
+        jargon = sorted({normalize_text(t) for r in self.rules_ for t in r.terms + r.context})
+        words = _tokens(normalized, [j for j in jargon if j.strip()])
+        df = Counter()
+        per_doc = []
+        for text, doc_words in zip(normalized, words):
+            keys = _char_ngrams(text) | doc_words
+            per_doc.append(keys)
+            df.update(keys)
+        vocab = sorted(k for k, c in df.items() if c >= self.min_df)
+        vocab = self._select(vocab, per_doc, y)
+        self.vocabulary_ = {k: i for i, k in enumerate(vocab)}
+        self._build()
+        return self
+
+    def _select(self, vocab, per_doc, y):
+        if y is None or len(vocab) <= self.max_text_features:
+            return vocab
+        index = {k: i for i, k in enumerate(vocab)}
+        rows, cols = [], []
+        for row, keys in enumerate(per_doc):
+            for key in keys:
+                if key in index:
+                    rows.append(row)
+                    cols.append(index[key])
+        X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(per_doc), len(vocab)))
+        scores, _ = chi2(X, np.asarray(y))
+        scores = np.nan_to_num(scores)
+        order = sorted(range(len(vocab)), key=lambda i: (-scores[i], vocab[i]))
+        return sorted(vocab[i] for i in order[:self.max_text_features])
+
+    def _build(self):
+        self.matcher_ = RuleMatcher(self.rules_)
+        automaton = ahocorasick.Automaton()
+        for key, idx in self.vocabulary_.items():
+            automaton.add_word(key, idx)
+        automaton.make_automaton()
+        self.automaton_ = automaton
+        self.key_len_ = np.zeros(len(self.vocabulary_), dtype=np.int64)
+        self.key_latin_ = np.zeros(len(self.vocabulary_), dtype=bool)
+        for key, idx in self.vocabulary_.items():
+            self.key_len_[idx] = len(key)
+            self.key_latin_[idx] = bool(_LATIN_EDGE.search(key))
+        n_text = len(self.vocabulary_)
+        self.rule_index_ = {r.id: n_text + i for i, r in enumerate(self.rules_)}
+        base = n_text + len(self.rules_)
+        self.category_index_ = {c: base + i for i, c in enumerate(CATEGORIES)}
+        base += len(CATEGORIES)
+        self.signal_index_ = {s: base + i for i, s in enumerate(SIGNAL_NAMES)}
+        self.n_features_ = base + len(SIGNAL_NAMES)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for key in ("matcher_", "automaton_"):  # rebuilt on load: smaller, version-proof
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "vocabulary_" in state:
+            self._build()
+
+    def get_feature_names_out(self, input_features=None):
+        """Return feature names: text keys as ``text:…``, rule ids, ``rules:<category>``, signals."""
+        names = [""] * self.n_features_
+        for key, idx in self.vocabulary_.items():
+            names[idx] = f"text:{key}"
+        for rule_id, idx in self.rule_index_.items():
+            names[idx] = rule_id
+        for cat, idx in self.category_index_.items():
+            names[idx] = f"rules:{cat}"
+        for sig, idx in self.signal_index_.items():
+            names[idx] = sig
+        return np.array(names, dtype=object)
+
+    def transform(self, X):
+        """Return the feature matrix of listings."""
+        return self.analyse(X).matrix
+
+    def analyse(self, X) -> Analysis:
+        """Featurise listings and keep the intermediate results the explanations need."""
+        texts = [listing_text(r) for r in X]
+        normalized = normalize_many(texts)
+        hits = self.matcher_.match_many(normalized)
+        contacts = [find_contacts(t) for t in normalized]
+        text_block = self._text_matrix(normalized)
+        extra = self._extra_matrix(X, normalized, hits, contacts)
+        matrix = (text_block + extra).tocsr()
+        return Analysis(texts, normalized, hits, contacts, matrix)
+
+    def _text_matrix(self, normalized: list[str]) -> sp.csr_matrix:
+        joined = DOC_SEP.join(normalized)
+        found = list(self.automaton_.iter(joined))
+        n_docs = len(normalized)
+        if not found:
+            return sp.csr_matrix((n_docs, self.n_features_))
+        ends, cols = np.array(found, dtype=np.int64).T
+        keep = _whole_words(joined, ends, cols, self.key_len_, self.key_latin_)
+        ends, cols = ends[keep], cols[keep]
+        bounds = np.cumsum([len(t) + 1 for t in normalized])
+        rows = np.searchsorted(bounds, ends, side="right")
+        matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(n_docs, self.n_features_))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0  # presence, not counts: repetition is cheap for sellers
+        norms = np.sqrt(np.diff(matrix.indptr)).astype(float)
+        norms[norms == 0] = 1.0
+        return sp.diags(1.0 / norms) @ matrix
+
+    def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for row, (record, text, doc_hits, doc_contacts) in enumerate(zip(X, normalized, hits, contacts)):
+            per_cat = Counter()
+            for hit in doc_hits:
+                rows.append(row)
+                cols.append(self.rule_index_[hit.rule.id])
+                vals.append(1.0)
+                if hit.rule.category in self.category_index_:
+                    per_cat[hit.rule.category] += hit.rule.weight
+            for cat, weight in per_cat.items():
+                rows.append(row)
+                cols.append(self.category_index_[cat])
+                vals.append(math.log1p(weight))
+            for name, value in listing_signals(record, text, doc_contacts).items():
+                rows.append(row)
+                cols.append(self.signal_index_[name])
+                vals.append(value)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(normalized), self.n_features_))

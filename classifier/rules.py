@@ -1,0 +1,198 @@
+"""Load the rules in rules/*.yml and match them, after normalisation, with Aho-Corasick."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+import yaml
+
+from classifier.normalize import normalize_text
+from classifier.tables import DOC_SEP
+
+CATEGORIES = ("id_kit", "face_data", "photo_activation", "verification_bypass", "realname_account")
+RULE_CATEGORIES = CATEGORIES + ("signal",)
+RULE_FIELDS = {"id", "description", "category", "weight", "terms", "patterns", "context",
+               "negative_context", "search", "examples"}
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+ENV_RULES = "FACETRADE_RULES"
+
+
+class RuleError(ValueError):
+    """A rules file that cannot be used; the message names the file and the rule."""
+
+
+@dataclass
+class Rule:
+    """One rule: what it matches (terms, patterns, context) and what a hit means."""
+
+    id: str
+    description: str
+    category: str
+    weight: float
+    terms: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    context_window: int = 20
+    negative: list[str] = field(default_factory=list)
+    negative_window: int = 20
+    search: bool = False
+    examples: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def _window(spec, name: str, where: str) -> tuple[list[str], int]:
+    if spec is None:
+        return [], 20
+    if not isinstance(spec, dict) or not isinstance(spec.get("terms"), list):
+        raise RuleError(f"{where}: '{name}' must be a mapping with a 'terms' list")
+    return [str(t) for t in spec["terms"]], int(spec.get("window", 20))
+
+
+def _rule_from_dict(raw: dict, source: str) -> Rule:
+    where = f"{source}: rule {raw.get('id', '?')!r}"
+    unknown = set(raw) - RULE_FIELDS
+    if unknown:
+        raise RuleError(f"{where}: unknown fields {sorted(unknown)}")
+    for key in ("id", "description", "category", "weight"):
+        if key not in raw:
+            raise RuleError(f"{where}: missing '{key}'")
+    if raw["category"] not in RULE_CATEGORIES:
+        raise RuleError(f"{where}: category must be one of {', '.join(RULE_CATEGORIES)}")
+    if not raw.get("terms") and not raw.get("patterns"):
+        raise RuleError(f"{where}: needs 'terms' or 'patterns'")
+    for pattern in raw.get("patterns") or []:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RuleError(f"{where}: bad pattern {pattern!r}: {exc}") from None
+    context, cwin = _window(raw.get("context"), "context", where)
+    negative, nwin = _window(raw.get("negative_context"), "negative_context", where)
+    return Rule(id=str(raw["id"]), description=str(raw["description"]), category=raw["category"],
+                weight=float(raw["weight"]), terms=[str(t) for t in raw.get("terms") or []],
+                patterns=list(raw.get("patterns") or []), context=context, context_window=cwin,
+                negative=negative, negative_window=nwin, search=bool(raw.get("search", False)),
+                examples=raw.get("examples") or {}, source=source)
+
+
+def rule_files(path=None) -> list[Path]:
+    """Return the rule files at ``path`` (a file or a folder; default ``rules/``)."""
+    path = Path(path or os.environ.get(ENV_RULES) or DEFAULT_RULES_DIR)
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.yml") if p.name != "queries.yml")
+    if not path.exists():
+        raise RuleError(f"{path}: no such rules file or folder")
+    return [path]
+
+
+def load_rules(path=None) -> list[Rule]:
+    """Load and validate every rule.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A rules YAML file or a folder of them (default: the repository's ``rules/``).
+
+    Returns
+    -------
+    list of Rule
+    """
+    rules, seen = [], {}
+    for file in rule_files(path):
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{file}: not valid YAML: {exc}") from None
+        if not isinstance(data.get("rules"), list):
+            raise RuleError(f"{file}: needs a top-level 'rules:' list")
+        for raw in data["rules"]:
+            rule = _rule_from_dict(raw, file.name)
+            if rule.id in seen:
+                raise RuleError(f"{file.name}: rule id {rule.id!r} already used in {seen[rule.id]}")
+            seen[rule.id] = file.name
+            rules.append(rule)
+    return rules
+
+
+@dataclass
+class RuleHit:
+    """A rule that fired, with the normalised spans of its matching terms."""
+
+    rule: Rule
+    spans: list[tuple[int, int]]
+
+
+class RuleMatcher:
+    """Match all rules on normalised texts with one Aho-Corasick automaton."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        self.ids = [r.id for r in rules]
+        roles: dict[str, list] = defaultdict(list)
+        for i, rule in enumerate(rules):
+            for role, terms in (("t", rule.terms), ("c", rule.context), ("n", rule.negative)):
+                for term in terms:
+                    key = normalize_text(term).strip()
+                    if key:
+                        roles[key].append((i, role))
+        self.automaton = ahocorasick.Automaton()
+        for key, value in roles.items():
+            self.automaton.add_word(key, (len(key), tuple(value)))
+        self.automaton.make_automaton()
+        self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
+
+    def match_many(self, texts: list[str]) -> list[list[RuleHit]]:
+        """Return, per normalised text, the rules that fire (context applied)."""
+        joined = DOC_SEP.join(texts)
+        starts, pos = [], 0
+        for text in texts:
+            starts.append(pos)
+            pos += len(text) + 1
+        found: dict[int, dict] = defaultdict(lambda: defaultdict(list))
+        for end, (length, roles) in self.automaton.iter(joined):
+            doc = bisect.bisect_right(starts, end) - 1
+            span = (end + 1 - length - starts[doc], end + 1 - starts[doc])
+            for rule_idx, role in roles:
+                found[doc][(rule_idx, role)].append(span)
+        self._patterns(joined, texts, starts, found)
+        return [self._resolve(found.get(doc)) for doc in range(len(texts))]
+
+    def _patterns(self, joined, texts, starts, found) -> None:
+        for rule_idx, pattern in self.patterns:
+            for m in pattern.finditer(joined):
+                doc = bisect.bisect_right(starts, m.start()) - 1
+                if DOC_SEP in m.group():  # crossed into the next text: match that one alone
+                    for d in range(doc, bisect.bisect_right(starts, m.end()) ):
+                        for m2 in pattern.finditer(texts[d]):
+                            found[d][(rule_idx, "t")].append(m2.span())
+                    continue
+                found[doc][(rule_idx, "t")].append((m.start() - starts[doc], m.end() - starts[doc]))
+
+    def _resolve(self, doc_found) -> list[RuleHit]:
+        if not doc_found:
+            return []
+        hits = []
+        for (rule_idx, role), spans in doc_found.items():
+            if role != "t":
+                continue
+            rule = self.rules[rule_idx]
+            near_ctx = doc_found.get((rule_idx, "c"), [])
+            near_neg = doc_found.get((rule_idx, "n"), [])
+            kept = sorted({s for s in spans
+                           if (not rule.context or _near(s, near_ctx, rule.context_window))
+                           and not _near(s, near_neg, rule.negative_window)})
+            if kept:
+                hits.append(RuleHit(rule, kept))
+        hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
+        return hits
+
+
+def _near(span, others, window: int) -> bool:
+    start, end = span
+    return any(o_start < end + window and o_end > start - window and (o_start, o_end) != span
+               for o_start, o_end in others)
