@@ -55,6 +55,11 @@ def routes(state: SandboxState) -> list[Route]:
         state.reset()
         return JSONResponse({"reset": True})
 
+    async def expire_sessions(request):
+        # Every cookie issued so far stops working, like a login that went stale.
+        state.session_generation += 1
+        return JSONResponse({"session_generation": state.session_generation})
+
     def stats(request):
         return JSONResponse(dict(state.stats))
 
@@ -74,4 +79,5 @@ def routes(state: SandboxState) -> list[Route]:
             Route("/_sandbox/manifest.json", manifest_json),
             Route("/_sandbox/stats.json", stats),
             Route("/_sandbox/remove", remove, methods=["POST"]),
-            Route("/_sandbox/reset", reset, methods=["POST"])]
+            Route("/_sandbox/reset", reset, methods=["POST"]),
+            Route("/_sandbox/expire-sessions", expire_sessions, methods=["POST"])]

@@ -53,3 +53,9 @@ def _render(listing_id: int, number: int, fmt: str, large: bool, caption: str) -
     else:
         image.save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+def avatar(name: str) -> bytes:
+    """Return a seller's small avatar picture (``avatar/<seller id>.jpg``)."""
+    digits = "".join(c for c in name if c.isdigit()) or "0"
+    return _render(int(digits), 0, "jpeg", False, "avatar")

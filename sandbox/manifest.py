@@ -11,8 +11,7 @@ SEARCH_SEMANTICS = (
     "title + ' ' + description contains every term as a substring. An empty query matches "
     "every listing of the site. Results are ordered newest first (descending listing id). "
     "Taken-down listings never match.")
-ROBOTS_DISALLOW = ("/classifieds-zh/internal/", "/classifieds-en/internal/", "/goofish/_____tmd_____/",
-                   "/taobao/internal/")
+ROBOTS_DISALLOW = ("/classifieds-zh/internal/", "/classifieds-en/internal/", "/taobao/internal/")
 
 # Site name for `facetrade crawl` -> (path prefix, style, page size, encoding, URL shapes)
 SITES = {

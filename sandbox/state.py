@@ -26,6 +26,8 @@ class SandboxState:
         self.stats: Counter = Counter()
         self._lock = threading.Lock()
         self._removed: set[int] = set()
+        # Bumped to log every Goofish session out (a stale storage-state file).
+        self.session_generation = 0
         self._failed_once: set[str] = set()
         self._cache: dict[tuple, list[Listing]] = {}
         self._site_lists = {site: self.catalogue.on_site(site) for site in
