@@ -16,8 +16,11 @@ from classifier.train import FORMAT, default_model_path
 logger = logging.getLogger(__name__)
 
 
-class ModelError(RuntimeError):
-    """The model artifact is missing or unusable; the message says what to run."""
+class ModelError(OSError):
+    """The model artifact is missing or unusable; the message says what to run.
+
+    An ``OSError`` so callers that treat "no model file" as "store unclassified" keep working.
+    """
 
 
 class Classifier:

@@ -187,7 +187,7 @@ class RuleMatcher:
                            if (not rule.context or _near(s, near_ctx, rule.context_window))
                            and not _near(s, near_neg, rule.negative_window)})
             if kept:
-                hits.append(RuleHit(rule, kept))
+                hits.append(RuleHit(rule, _merge(kept)))
         hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
         return hits
 
@@ -196,3 +196,14 @@ def _near(span, others, window: int) -> bool:
     start, end = span
     return any(o_start < end + window and o_end > start - window and (o_start, o_end) != span
                for o_start, o_end in others)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge overlapping spans ("身份证正反" inside "身份证正反面") into one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
