@@ -93,7 +93,9 @@ def detail_data(item, seller, base: str) -> dict:
         "imageInfos": [{"url": pic_url(base, item, n)} for n in range(1, item.images + 1)],
         "itemId": item.id, "GMT_CREATE_DATE_KEY": created, "commonTags": [{"text": "包邮"}],
         "desc": item.description, "originalPrice": "0", "transportFee": "0.00",
-        "itemStatusStr": "在线", "cpvLabels": [], "title": item.title, "itemStatus": 0,
+        "itemStatusStr": "在线",
+        "cpvLabels": [{"propertyName": "分类", "valueName": item.group},
+                      {"propertyName": "成色", "valueName": "几乎全新" if item.want % 2 else "轻微使用痕迹"}], "title": item.title, "itemStatus": 0,
         "quantity": 1, "collectCnt": item.want // 2, "gmtCreate": item.posted_ms, "wantCnt": item.want,
     }
     sold = len(seller.listing_ids) * 2

@@ -73,8 +73,11 @@ def _auction(item, seller, host: str, terms: list[str]) -> dict:
         "item_loc": f"{seller.area} {seller.city}" if seller.area != seller.city else seller.city,
         "view_sales": f"{item.want}人付款", "comment_count": str(item.want // 3),
         "user_id": str(seller.id), "nick": seller.nick,
-        "shopcard": {"levelClasses": [], "isTmall": False, "delivery": [0, 1, 480],
-                     "description": [0, 1, 480], "service": [0, 1, 480], "encryptedUserId": seller.enc_id},
+        "shopcard": {"levelClasses": [{"levelClass": "icon-supple-level-xin"}], "isTmall": False,
+                     "delivery": [0, 1, 480], "description": [0, 1, 480], "service": [0, 1, 480],
+                     "encryptedUserId": seller.enc_id, "sellerCredit": 1 + seller.reg_days % 12,
+                     "totalRate": 10000},
+        "icon": [],
         "comment_url": f"//{host}/taobao/item.htm?id={nid}&on_comment=1",
         "shopLink": f"//{host}/taobao/shop?user_id={seller.id}", "risk": "",
     }

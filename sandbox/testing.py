@@ -54,7 +54,7 @@ def _in_thread(opts: SandboxOptions):
 
 @contextlib.contextmanager
 def _in_subprocess(opts: SandboxOptions):
-    args = [sys.executable, "-c", "from facetrade.cli import main; main()", "sandbox", "serve", "--port", "0",
+    args = [sys.executable, "-m", "facetrade", "sandbox", "serve", "--port", "0",
             "--listings", str(opts.listings), "--seed", str(opts.seed),
             "--rate", str(opts.rate), "--burst", str(opts.burst),
             "--block-after", str(opts.block_after), "--block-seconds", str(opts.block_seconds),
