@@ -122,3 +122,9 @@ def m001_review(db):
         BEGIN SELECT RAISE(ABORT, 'review_audit is append-only'); END;
         """
     )
+
+
+@migrations()
+def m002_priority_index(db):
+    """Serve the "all statuses" queue view in priority order without sorting every item."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_review_items_priority ON review_items(base_priority)")
