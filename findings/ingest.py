@@ -22,6 +22,7 @@ from findings.store import Store, UpsertResult
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+INDEX_EVERY = 50_000
 # A line longer than this cannot be a listing; reading it whole would cost its size in memory.
 MAX_LINE_BYTES = 4 * MAX_FIELD_CHARS + 65_536
 
@@ -161,22 +162,26 @@ def ingest_files(store: Store, paths: list[str | os.PathLike], *, platform: str 
                  fmt: str | None = None, classify: Classify | None = None,
                  on_error: Callable[[RowError], None] | None = None,
                  progress: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE) -> IngestReport:
-    """Ingest listing files into the store; return totals and the rejected rows."""
+    """Ingest listing files into the store; return totals and the rejected rows.
+
+    New listings reach the full-text index in bulk every ``INDEX_EVERY`` rows and at the
+    end of each file, which costs half of indexing each batch (see Store.sync_fulltext).
+    """
     report = IngestReport()
-    source_of = {}
     for path in paths:
-        batch: list[ListingRecord] = []
-        source = f"ingest:{Path(path).name}"
+        source, batch, since_index = f"ingest:{Path(path).name}", [], 0
         for number, row in read_rows(path, fmt=fmt):
             record = _to_record(path, number, row, platform, report, on_error)
             if record is not None:
                 batch.append(record)
-                report.rows += 1
             if len(batch) >= batch_size:
-                _flush(store, batch, source, classify, report, progress)
+                since_index += _flush(store, batch, source, classify, report, progress)
                 batch = []
+                if since_index >= INDEX_EVERY:
+                    store.sync_fulltext()
+                    since_index = 0
         _flush(store, batch, source, classify, report, progress)
-        source_of[str(path)] = source
+        store.sync_fulltext()
     return report
 
 
@@ -199,8 +204,9 @@ def _to_record(path, number: int, row, platform, report: IngestReport, on_error)
 def _flush(store: Store, batch: list[ListingRecord], source: str, classify: Classify | None,
            report: IngestReport, progress) -> None:
     if not batch:
-        return
-    result = store.upsert_listings(batch, source=source)
+        return 0
+    report.rows += len(batch)
+    result = store.upsert_listings(batch, source=source, index=False)
     report.new += len(result.new)
     report.changed += len(result.changed)
     report.unchanged += result.unchanged
@@ -210,3 +216,4 @@ def _flush(store: Store, batch: list[ListingRecord], source: str, classify: Clas
         report.flagged += flagged
     if progress:
         progress(len(batch))
+    return len(batch)

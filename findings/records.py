@@ -40,13 +40,12 @@ class ListingRecord:
     location: str | None = None
     posted_at: str | None = None
     image_urls: list[str] = field(default_factory=list)
+    content_hash: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def content_hash(self) -> str:
-        """Hash of the fields whose change makes a new version."""
-        payload = json.dumps([self.title, self.description or "", self.price_cents, self.price_text or ""],
-                             ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    def __post_init__(self) -> None:
+        # The fields whose change makes a new version; computed once, compared often.
+        payload = "\x1f".join((self.title, self.description or "", str(self.price_cents), self.price_text or ""))
+        self.content_hash = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def utcnow() -> str:
@@ -54,39 +53,39 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_CURRENCY_RE = re.compile("|".join(re.escape(mark) for mark in sorted(_CURRENCY_MARKS, key=len, reverse=True)))
+_SCALE = {"万": 10_000, "w": 10_000, "k": 1_000}
+
+
 def parse_price(raw) -> tuple[int | None, str | None]:
     """Parse a price as shops write it into (cents, ISO currency).
 
     ``"¥12.50"`` → ``(1250, "CNY")``; ``"0.5元/套"`` → ``(50, "CNY")``; ``"1.2万"`` →
-    ``(1200000, "CNY")``; a bare number is taken as-is with no currency.
+    ``(1200000, None)``; a bare number is taken as-is with no currency.
     """
-    if raw is None or raw == "":
-        return None, None
-    if isinstance(raw, bool):
+    if raw is None or raw == "" or isinstance(raw, bool):
         return None, None
     if isinstance(raw, (int, float)):
         return int(round(float(raw) * 100)), None
     text = str(raw).strip()[:200]
-    lowered = text.lower()
-    currency = None
-    for mark, code in sorted(_CURRENCY_MARKS.items(), key=lambda kv: -len(kv[0])):
-        if mark in lowered:
-            currency = code
-            break
+    mark = _CURRENCY_RE.search(text.lower())
+    currency = _CURRENCY_MARKS[mark.group(0)] if mark else None
     match = _NUMBER.search(text)
     if not match:
         return None, currency
     digits = match.group(1)
     # "1,299.00" uses the comma for thousands; "12,5" (European) for decimals.
-    if "," in digits and "." not in digits and re.fullmatch(r"\d+,\d{1,2}", digits):
-        digits = digits.replace(",", ".")
-    else:
-        digits = digits.replace(",", "")
+    if "," in digits:
+        if "." not in digits and re.fullmatch(r"\d+,\d{1,2}", digits):
+            digits = digits.replace(",", ".")
+        else:
+            digits = digits.replace(",", "")
     try:
         value = float(digits)
     except ValueError:
         return None, currency
-    multiplier = {"万": 10_000, "w": 10_000, "k": 1_000}.get((match.group(2) or "").lower(), 1)
+    scale = match.group(2)
+    multiplier = _SCALE[scale.lower()] if scale else 1
     return int(round(value * multiplier * 100)), currency
 
 
@@ -96,9 +95,10 @@ def _text(raw: dict, key: str, *, required: bool = False, limit: int = MAX_FIELD
         if required:
             raise RecordError(f"missing {key!r}")
         return None
-    if isinstance(value, (dict, list)):
-        raise RecordError(f"{key!r} must be text, got {type(value).__name__}")
-    value = str(value)
+    if type(value) is not str:
+        if isinstance(value, (dict, list)):
+            raise RecordError(f"{key!r} must be text, got {type(value).__name__}")
+        value = str(value)
     if len(value) > limit:
         raise RecordError(f"{key!r} is {len(value):,} characters (limit {limit:,})")
     value = value.strip()

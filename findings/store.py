@@ -53,8 +53,12 @@ class Store:
     # -- listings ---------------------------------------------------------------
 
     def upsert_listings(self, records: Iterable[ListingRecord], *, source: str | None = None,
-                        seen_at: str | None = None) -> UpsertResult:
-        """Insert new listings, record changes of known ones, in one transaction."""
+                        seen_at: str | None = None, index: bool = True) -> UpsertResult:
+        """Insert new listings, record changes of known ones, in one transaction.
+
+        With ``index=False`` new listings reach full-text search at the next
+        :meth:`sync_fulltext` (bulk loaders call it every few batches).
+        """
         records = list(_last_wins(records))
         seen_at = seen_at or utcnow()
         result = UpsertResult()
@@ -75,18 +79,23 @@ class Store:
                 else:
                     versions.append(_version_row(row, rec, seen_at))
                     updates.append(_update_row(rec, seller_ref, seen_at, row["id"]))
+            (top,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM listings").fetchone()
             self.conn.executemany(_INSERT_LISTING, inserts)
             self.conn.executemany(
                 "UPDATE listings SET last_seen_at = ?, seller_ref = coalesce(?, seller_ref),"
                 " status = 'active', removed_at = NULL WHERE id = ?", touches)
             self.conn.executemany(_INSERT_VERSION, versions)
             self.conn.executemany(_UPDATE_LISTING, updates)
-            inserted = self._ids_of([r for r in records if (r.platform, r.listing_id) not in existing])
+            # One writer holds the transaction and ids only grow, so the new rows took the
+            # ids after the old maximum, in insertion order.
+            new_ids = iter(range(top + 1, top + 1 + len(inserts)))
+            if index:
+                self._index_pending()
         for rec in records:
             key = (rec.platform, rec.listing_id)
             before = existing.get(key)
             if before is None:
-                row_id = inserted[key]
+                row_id = next(new_ids)
                 result.new.append(row_id)
             else:
                 row_id = before["id"]
@@ -97,37 +106,40 @@ class Store:
             result.refs[key] = row_id
         return result
 
-    def _ids_of(self, records: list[ListingRecord]) -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
-        by_platform: dict[str, list[str]] = {}
-        for rec in records:
-            by_platform.setdefault(rec.platform, []).append(rec.listing_id)
-        for platform, ids in by_platform.items():
-            for chunk in _chunks(ids, _SQL_VARS):
-                cursor = self.conn.execute(
-                    "SELECT listing_id, id FROM listings WHERE platform = ? AND listing_id IN ("
-                    + ",".join("?" * len(chunk)) + ")", [platform, *chunk])
-                found.update(((platform, lid), row_id) for lid, row_id in cursor)
-        return found
+    def sync_fulltext(self) -> int:
+        """Index every listing added since the last sync; return how many."""
+        with self.db.atomic():
+            return self._index_pending()
+
+    def _index_pending(self) -> int:
+        # Listing ids only grow (AUTOINCREMENT), so a watermark finds the unindexed rows.
+        (mark,) = self.conn.execute("SELECT last_rowid FROM fulltext_state").fetchone()
+        cursor = self.conn.execute(
+            "INSERT INTO listings_fts (rowid, title, description) SELECT id, title, description"
+            " FROM listings WHERE id > ?", (mark,))
+        if cursor.rowcount:
+            self.conn.execute("UPDATE fulltext_state SET last_rowid = (SELECT max(id) FROM listings)")
+        return cursor.rowcount
 
     def _existing(self, records: list[ListingRecord]) -> dict[tuple[str, str], dict]:
-        found: dict[tuple[str, str], dict] = {}
+        sql = ("SELECT listing_id, id, content_hash, title, description, price_cents, price_text,"
+               " first_seen_at, (SELECT max(valid_to) FROM listing_versions v WHERE v.listing_ref = listings.id)"
+               " AS changed_at FROM listings WHERE platform = ? AND listing_id IN")
+        cols = ("listing_id", "id", "content_hash", "title", "description", "price_cents", "price_text",
+                "first_seen_at", "changed_at")
+        return {key: dict(zip(cols, row)) for key, row in
+                self._lookup(sql, [(r.platform, r.listing_id) for r in records])}
+
+    def _lookup(self, sql: str, keys: list[tuple[str, str]]):
+        """Yield ``((platform, key), row)`` for ``sql`` ending in ``platform = ? AND col IN``."""
         by_platform: dict[str, list[str]] = {}
-        for rec in records:
-            by_platform.setdefault(rec.platform, []).append(rec.listing_id)
-        for platform, ids in by_platform.items():
-            for chunk in _chunks(ids, _SQL_VARS):
-                sql = ("SELECT id, listing_id, content_hash, title, description, price_cents,"
-                       " price_text, first_seen_at, last_seen_at,"
-                       " (SELECT max(valid_to) FROM listing_versions v WHERE v.listing_ref = listings.id)"
-                       " AS changed_at FROM listings WHERE platform = ? AND listing_id IN ("
-                       + ",".join("?" * len(chunk)) + ")")
-                cursor = self.conn.execute(sql, [platform, *chunk])
-                cols = [c[0] for c in cursor.description]
-                for values in cursor:
-                    row = dict(zip(cols, values))
-                    found[(platform, row["listing_id"])] = row
-        return found
+        for platform, key in keys:
+            by_platform.setdefault(platform, []).append(key)
+        for platform, values in by_platform.items():
+            for chunk in _chunks(values, _SQL_VARS):
+                placeholders = ",".join("?" * len(chunk))
+                for row in self.conn.execute(f"{sql} ({placeholders})", [platform, *chunk]):
+                    yield (platform, row[0]), row
 
     def _upsert_sellers(self, records: list[ListingRecord], seen_at: str) -> dict:
         sellers = {}
@@ -142,15 +154,8 @@ class Store:
             " name = coalesce(excluded.name, name), url = coalesce(excluded.url, url),"
             " last_seen_at = excluded.last_seen_at",
             [(p, s, name, url, seen_at, seen_at) for (p, s), (name, url) in sellers.items()])
-        refs = {}
-        keys = list(sellers)
-        for chunk in _chunks(keys, _SQL_VARS // 2):
-            where = " OR ".join(["(platform = ? AND seller_id = ?)"] * len(chunk))
-            params = [v for key in chunk for v in key]
-            for row_id, platform, seller_id in self.conn.execute(
-                    f"SELECT id, platform, seller_id FROM sellers WHERE {where}", params):
-                refs[(platform, seller_id)] = row_id
-        return refs
+        sql = "SELECT seller_id, id FROM sellers WHERE platform = ? AND seller_id IN"
+        return {key: row[1] for key, row in self._lookup(sql, list(sellers))}
 
     def mark_removed(self, platform: str, listing_ids: Iterable[str], *, at: str | None = None) -> int:
         """Mark listings that a crawl no longer finds as removed, noting when."""

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 from conftest import facetrade_cmd
+from findings.ingest import BATCH_SIZE
 
 
 def write_jsonl(path, rows):
@@ -122,7 +123,7 @@ def test_sigkill_mid_ingest_then_rerun_leaves_a_consistent_database(tmp_path, cl
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = counts(db_path)["listings"]
-    assert 0 < partial < rows and partial % 2000 == 0  # whole batches only, never a partial one
+    assert 0 < partial < rows and partial % BATCH_SIZE == 0  # whole batches only, never a partial one
     result = run(["ingest", "--no-classify", str(path)], cli_env)
     assert result.returncode == 0, result.stderr
     assert counts(db_path) == {"listings": rows, "listing_versions": 0, "sellers": 97}

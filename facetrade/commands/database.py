@@ -76,7 +76,9 @@ facetrade search "人脸 同城" --platform goofish --json
 @db_option
 def search(query, limit, platform, as_json, db_path):
     """Full-text search of listing titles and descriptions (Chinese works; every term must match)."""
-    rows = search_listings(open_db(db_path), query, limit=limit, platform=platform)
+    store = Store(open_db(db_path))
+    store.sync_fulltext()  # rows a killed bulk load left unindexed become searchable now
+    rows = search_listings(store.db, query, limit=limit, platform=platform)
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
