@@ -12,7 +12,7 @@ class Capture:
     """The exact bytes of one response, kept as evidence."""
 
     url: str
-    body: bytes
+    body: bytes = field(repr=False)
     status: int = 200
     content_type: str = ""
     kind: str = "response"
@@ -39,6 +39,7 @@ class ListingItem:
     listing_ref: int | None = None  # listings.id, set when stored
     status: str | None = None       # new / changed / unchanged, set when stored
     result: dict | None = None      # classifier output, set when classified
+    hit_only: bool = False          # "this query found it too"; its details come from elsewhere
 
 
 @dataclass

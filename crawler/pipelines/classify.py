@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from findings.classify import load_classifier_or_none, record_input
+
 from crawler.items import ListingItem
 from crawler.pipelines import run_of
 
@@ -14,15 +16,12 @@ CONTACT_KINDS = {"wechat", "qq", "phone", "telegram", "email", "netdisk", "url"}
 def load_classifier():
     """Return (classifier, model_version), or (None, why) when none is available yet."""
     try:
-        from classifier.api import load_classifier as _load  # lazy: heavy, and may not exist yet
-    except ImportError as exc:
-        return None, f"classifier not available ({exc}); listings stored unclassified"
-    try:
-        clf = _load()
-    except Exception as exc:  # a missing or broken model must not lose the crawl
+        clf = load_classifier_or_none()  # lazy: heavy, and may not be trained yet
+    except Exception as exc:  # a broken model must not lose the crawl
         return None, f"classifier could not be loaded ({exc}); listings stored unclassified"
-    version = (getattr(clf, "model_version", None) or getattr(clf, "version", None) or "unknown")
-    return clf, str(version)
+    if clf is None:
+        return None, "classifier not available yet; listings stored unclassified"
+    return clf, str(getattr(clf, "version", None) or getattr(clf, "model_version", None) or "unknown")
 
 
 class ClassifyPipeline:
@@ -49,7 +48,7 @@ class ClassifyPipeline:
         if self.classifier is None or not items:
             return
         try:
-            results = list(self.classifier.classify([dict(i.listing) for i in items]))
+            results = list(self.classifier.classify([record_input(i.record) for i in items]))
         except Exception as exc:  # keep the stored listings; they can be classified later
             self.run.error("classifier failed on a batch of %s listings: %s", len(items), exc)
             return

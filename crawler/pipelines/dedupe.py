@@ -22,9 +22,12 @@ class DedupePipeline:
             return item
         key = (item.record.platform, item.record.listing_id)
         if self.run:
-            self.run.counters.listings_seen += key not in self.seen
             # Each query still "found" it: that is what removal detection compares against.
             self.run.batch.hits.append((item.query, item.record.listing_id))
+        if item.hit_only:
+            raise DropItem(f"{key[0]}:{key[1]} also found by {item.query!r}", log_level="DEBUG")
+        if self.run:
+            self.run.counters.listings_seen += key not in self.seen
         if key in self.seen:
             raise DropItem(f"duplicate {key[0]}:{key[1]} (already stored in this crawl)", log_level="DEBUG")
         self.seen.add(key)

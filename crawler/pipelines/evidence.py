@@ -82,11 +82,13 @@ class EvidencePipeline:
 
     def flush(self, batch) -> None:
         """Add evidence rows for stored listings, seller pages and finished result pages."""
+        linked = set()
         for item in batch.listings:
             if isinstance(item, ListingItem) and item.capture and item.listing_ref:
                 self._add(item.capture, item.listing_ref)
+                linked.add(id(item.capture))
         for page in batch.pages + batch.sellers:
-            if page.capture:
+            if page.capture and id(page.capture) not in linked:  # kept once, not per listing
                 self._add(page.capture, None)
 
     def _add(self, capture, listing_ref) -> None:

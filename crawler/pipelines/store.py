@@ -38,7 +38,8 @@ class StorePipeline:
             result = run.store.upsert_listings([i.record for i in batch.listings],
                                                source=f"crawl:{run.site}", seen_at=batch.seen_at)
             new, changed = set(result.new), set(result.changed)
-            for item, ref in zip(_unique(batch.listings), result.ids):
+            for item in batch.listings:
+                ref = result.refs[(item.record.platform, item.record.listing_id)]
                 item.listing_ref = ref
                 item.status = "new" if ref in new else "changed" if ref in changed else "unchanged"
             run.counters.listings_new += len(new)
@@ -51,12 +52,3 @@ class StorePipeline:
                 " last_seen_at = excluded.last_seen_at",
                 (seller.platform, seller.seller_id, seller.name, seller.url, batch.seen_at, batch.seen_at))
 
-
-def _unique(items):
-    """Items in the order Store.upsert_listings reports ids (last occurrence of a key wins)."""
-    latest = {}
-    for item in items:
-        key = (item.record.platform, item.record.listing_id)
-        latest.pop(key, None)
-        latest[key] = item
-    return list(latest.values())

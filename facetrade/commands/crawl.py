@@ -1,0 +1,79 @@
+"""The ``crawl`` command: collect listings from a marketplace (or the sandbox) into the database."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from facetrade.options import db_option, example
+
+EXIT_BLOCKED = 2
+EXIT_INTERRUPTED = 3
+
+
+@click.command(epilog=example("""
+facetrade crawl classifieds_zh --base-url http://127.0.0.1:8800/classifieds-zh --query 四件套
+"""))
+@click.argument("site")
+@click.option("--query", "-q", "queries", multiple=True,
+              help="Search query (repeatable). Default: the site profile's queries, else rules/queries.yml "
+                   "plus the search terms of the rules.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop each query after N result pages.")
+@click.option("--base-url", help="Override the profile's base URL (e.g. the sandbox's).")
+@click.option("--jobdir", type=click.Path(file_okay=False),
+              help="Job directory for resuming; default var/jobs/SITE-HASH next to the database.")
+@click.option("--login-state", type=click.Path(dir_okay=False),
+              help="Playwright storage-state JSON with the login cookies (Goofish).")
+@click.option("--delay", type=click.FloatRange(min=0),
+              help="Seconds between requests, overriding the site profile (keep it polite on real sites).")
+@db_option
+def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, db_path):
+    """Crawl one SITE (a profile in crawler/sites/: goofish, taobao, classifieds_zh, ...).
+
+    Politely (robots.txt, per-site delay) searches every query through all result pages,
+    stores listings with evidence, classifies them, and prints a summary. A killed crawl
+    resumes where it stopped when run again. Exits 2 when the site blocked the crawl
+    (captcha, rate limit, login wall) and 3 when it was interrupted.
+    """
+    from crawler.profiles import ProfileError
+    from crawler.runner import CrawlError, run_crawl
+
+    level = logging.getLogger().getEffectiveLevel()
+    try:
+        summary = run_crawl(site, db_path=db_path, queries=list(queries), max_pages=max_pages,
+                            base_url=base_url, jobdir=jobdir, login_state=login_state, delay=delay,
+                            log_level=logging.getLevelName(min(level, logging.WARNING)))
+    except (ProfileError, CrawlError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_summary(summary)
+    if summary["status"] == "blocked":
+        click.echo(_blocked_message(summary), err=True)
+        sys.exit(EXIT_BLOCKED)
+    if summary["status"] != "ok":
+        click.echo(f"{site}: crawl {summary['status']}; run the same command again to resume.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _print_summary(s: dict) -> None:
+    state = "BLOCKED" if s["status"] == "blocked" else s["status"]
+    click.echo(f"{s['site']}: {state}{' (resumed)' if s['resumed'] else ''} — {len(s['queries'])} queries, "
+               f"{s['pages']} pages, {s['requests']} requests")
+    click.echo(f"listings: {s['listings_seen']} seen, {s['listings_new']} new, {s['listings_changed']} changed, "
+               f"{s['listings_flagged']} flagged, {s['listings_removed']} removed; {s['errors']} unusable pages/items")
+    for note in s.get("notes") or []:
+        click.echo(f"note: {note}")
+    click.echo(f"crawl run {s['run']} recorded")
+
+
+def _blocked_message(s: dict) -> str:
+    reason = s["blocked_reason"] or "unknown"
+    hint = "wait before crawling again, crawl more slowly (politeness in the site profile)"
+    if any(word in reason.lower() for word in ("login", "session", "token")):
+        hint = "refresh the login state (--login-state FILE) and run again"
+    return (f"{s['site']}: BLOCKED — {reason}. Stopped crawling this site after {s['pages']} pages; "
+            f"this is not '0 results'. To continue: {hint}; the crawl resumes where it stopped.")
+
+
+COMMANDS = [crawl]
