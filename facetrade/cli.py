@@ -13,6 +13,7 @@ from facetrade import __version__
 COMMAND_MODULES = (
     "facetrade.commands.database",
     "facetrade.commands.classify",
+    "facetrade.commands.crawl",
     "facetrade.commands.sandbox",
     "facetrade.commands.review",
 )
