@@ -1,0 +1,31 @@
+"""Contact extraction finds off-platform handles, obfuscated forms included."""
+
+from classifier.contacts import extract_contacts
+
+
+def kinds(text):
+    return {(c["kind"], c["value"]) for c in extract_contacts(text)}
+
+
+def test_finds_each_kind_of_contact():
+    assert ("wechat", "demo_wx_123") in kinds("加V: demo_wx_123")
+    assert ("wechat", "fake_v_888") in kinds("威信 fake_v_888")
+    assert ("qq", "100001234") in kinds("扣扣①⓪⓪⓪⓪①②③④")
+    assert ("phone", "13800001234") in kinds("电话 138 0000 1234")
+    assert ("phone", "13800001234") in kinds("手机 一三八零零零零一二三四")
+    assert ("telegram", "demo_kyc_shop") in kinds("DM @demo_kyc_shop")
+    assert ("telegram", "demo_kyc_shop") in kinds("飞机号: demo_kyc_shop")
+    assert ("email", "demo@example.com") in kinds("mail demo@example.com")
+    assert ("netdisk", "pan.example.com/s/abcd") in kinds("网盘 https://pan.example.com/s/abcd 提取码 1234")
+    assert ("url", "www.example.com/shop") in kinds("see www.example.com/shop")
+
+
+def test_raw_is_the_sellers_own_text():
+    (contact,) = extract_contacts("扣扣①⓪⓪⓪⓪①②③④")
+    assert contact["raw"] == "①⓪⓪⓪⓪①②③④"
+
+
+def test_plain_listings_have_no_contacts():
+    assert extract_contacts("全棉床上四件套 1.8m床 包邮") == []
+    assert extract_contacts("iPhone 13 手机壳 5.4寸 2 pcs") == []
+    assert extract_contacts("") == []

@@ -1,0 +1,102 @@
+"""The trained model: held-out quality, robustness to evasions, explanations, determinism."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from classifier.api import Classifier, load_artifact
+from classifier.dataset import load_labelled, split
+from classifier.evaluate import evaluate_rows
+from classifier.rules import CATEGORIES
+from classifier.train import train
+
+POSITIVES = [
+    {"id": "p1", "title": "出售人脸四件套 身份证正反面+手持", "description": "全套 懂的来"},
+    {"id": "p2", "title": "照片活化软件 眨眼张嘴摇头", "description": "一张照片过人脸认证 网盘发货"},
+    {"id": "p3", "title": "专业代过人脸 微信解封", "description": "不过不收费"},
+    {"id": "p4", "title": "已实名微信号出售 可过脸", "description": "老号 稳定"},
+]
+SEPARATORS = [" ", ".", "-", "\u200b", "*", "·"]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    meta = train(out_path=path)
+    return meta, Classifier(load_artifact(path))
+
+
+def test_every_category_has_training_examples():
+    rows = load_labelled()
+    for category in CATEGORIES:
+        assert sum(1 for r in rows if r.get("category") == category) >= 20, category
+    assert sum(1 for r in rows if r["label"] == 0 and r.get("hard_negative")) >= 50
+
+
+def test_held_out_f1(trained):
+    meta, clf = trained
+    _, holdout = split(load_labelled())
+    report = evaluate_rows(clf, holdout)
+    assert report["overall"]["f1"] >= 0.97, report["overall"]
+    assert report["overall"]["f1"] > report["baseline"]["f1"] + 0.2
+    assert report["hard_negatives"]["flagged_rate"] <= 0.05
+    assert meta["metrics"]["f1"] == report["overall"]["f1"]
+
+
+def test_result_shape_order_and_json(trained):
+    _, clf = trained
+    records = POSITIVES + [{"id": "n1", "title": "全棉床上四件套 纯棉被套", "price": "¥199"}]
+    results = clf.classify(records)
+    assert [r["id"] for r in results] == [r["id"] for r in records]
+    for res in results:
+        assert set(res) == {"id", "score", "label", "category", "reasons", "contacts"}
+        assert 0.0 <= res["score"] <= 1.0
+        json.dumps(res)
+    assert [r["label"] for r in results] == [1, 1, 1, 1, 0]
+    assert [r["category"] for r in results[:4]] == ["id_kit", "photo_activation", "verification_bypass",
+                                                   "realname_account"]
+    assert results[4]["category"] is None
+
+
+def test_reasons_point_at_the_sellers_text(trained):
+    _, clf = trained
+    record = {"id": "x", "title": "出 售 人.臉 肆件套", "description": "加V: demo_wx_123"}
+    (res,) = clf.classify([record])
+    rules = [r for r in res["reasons"] if r["kind"] == "rule"]
+    assert any(r["rule_id"] == "idk.four_piece_set" for r in rules)
+    for reason in rules:
+        for span in reason["spans"]:
+            assert record[span["field"]][span["start"]:span["end"]] == span["text"]
+    assert {"kind": "wechat", "value": "demo_wx_123"} in res["contacts"]
+    assert any(r["kind"] == "feature" for r in res["reasons"])
+
+
+def _obfuscate(text, data):
+    out = []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff" and data.draw(st.booleans()):
+            ch = ch + data.draw(st.sampled_from(SEPARATORS))
+        elif "!" <= ch <= "~" and data.draw(st.booleans()):
+            ch = chr(ord(ch) + 0xFEE0)  # full-width form
+        out.append(ch)
+    return "".join(out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_inserted_separators_keep_offers_positive(trained, data):
+    _, clf = trained
+    record = data.draw(st.sampled_from(POSITIVES))
+    noisy = {**record, "title": _obfuscate(record["title"], data),
+             "description": _obfuscate(record["description"], data)}
+    assert clf.classify([noisy])[0]["label"] == 1, noisy
+
+
+def test_training_is_deterministic(trained, tmp_path):
+    meta, clf = trained
+    again = train(out_path=tmp_path / "again.joblib")
+    assert again["version"] == meta["version"]
+    other = Classifier(load_artifact(tmp_path / "again.joblib"))
+    _, holdout = split(load_labelled())
+    assert [r["score"] for r in other.classify(holdout[:200])] == [r["score"] for r in clf.classify(holdout[:200])]

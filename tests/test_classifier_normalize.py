@@ -1,0 +1,66 @@
+"""Normalisation undoes sellers' evasions and keeps a map back to the original text."""
+
+from hypothesis import given, settings, strategies as st
+
+from classifier.normalize import normalize, normalize_many, normalize_text
+
+EVASIONS = {
+    "人.脸数据": "人脸数据",
+    "人 脸 照 片": "人脸照片",
+    "微-信解封": "微信解封",
+    "威信 demo_wx_123": "微信 demo_wx_123",
+    "加V了解": "加微信了解",
+    "绿泡泡联系": "微信联系",
+    "扣扣①⓪⓪⓪⓪①②③④": "qq100001234",
+    "企鹅号": "qq号",
+    "臉照活化": "脸照活化",
+    "lian照": "脸照",
+    "renlian": "人脸",
+    "sfz正反面": "身份证正反面",
+    "身分证": "身份证",
+    "肆件套": "四件套",
+    "4件套": "四件套",
+    "ＳＦＺ": "身份证",
+    "人\u200b脸": "人脸",
+    "一三八零零零零一二三四": "13800001234",
+    "實名認證": "实名认证",
+    "🅥🅧": "微信",
+    "s.f.z 手持": "身份证手持",
+}
+
+
+def test_evasions_are_undone():
+    for raw, expected in EVASIONS.items():
+        assert normalize_text(raw) == expected, raw
+
+
+def test_ordinary_text_keeps_its_words():
+    assert normalize_text("全棉床上四件套 1.8m") == "全棉床上四件套 1.8m"
+    assert normalize_text("Selfie stick, 2 pcs") == "selfie stick, 2 pcs"
+    assert normalize_text("fake_v_888") == "fake_v_888"  # a handle is not "加V"
+
+
+def test_offsets_point_back_to_the_original():
+    raw = "出售 人.臉 四件套，加Ｖ：demo"
+    norm = normalize(raw)
+    start = norm.text.index("人脸")
+    assert norm.original_text(start, start + 2) == "人.臉"
+    start = norm.text.index("微信")
+    assert norm.original_text(start, start + 2) == "Ｖ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalisation_is_idempotent_and_total(text):
+    once = normalize(text)
+    assert normalize_text(once.text) == once.text
+    assert normalize_text(text) == once.text
+    assert len(once.starts) == len(once.text) == len(once.ends)
+    for a, b in zip(once.starts, once.ends):
+        assert 0 <= a < b <= len(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=6))
+def test_batch_normalisation_matches_one_by_one(texts):
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
