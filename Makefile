@@ -37,8 +37,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
-model: python-deps
-	$(BIN)/facetrade train --if-missing
+# The classifier model is built from the labelled data and rules, deterministically, and
+# rebuilt whenever they or the classifier code change (a fresh checkout trains once).
+MODEL := var/model/classifier.joblib
+model: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(wildcard data/labelled/*.jsonl rules/*.yml classifier/*.py)
+	$(BIN)/facetrade train
 
 demo: install
 	$(BIN)/facetrade demo
