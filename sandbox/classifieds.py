@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from sandbox import images
-from sandbox.pages import (base_url, esc, html_response, iso_time, layout, page_number,
+from sandbox.pages import (esc, html_response, iso_time, layout, page_number, picture_response,
                            query_string, requested_hostile)
 from sandbox.state import SandboxState
 
@@ -96,19 +95,20 @@ def _detail_page(state: SandboxState, site: str, item, request: Request) -> Resp
 
 def routes(state: SandboxState) -> list[Route]:
     """Return the routes of both classifieds sites."""
-    found = []
-    for site, t in TEXT.items():
-        found += _site_routes(state, site, t["prefix"])
-    return found
+    return [route for site in TEXT for route in ClassifiedsSite(state, site).routes()]
 
 
-def _site_routes(state: SandboxState, site: str, prefix: str) -> list[Route]:
-    t = TEXT[site]
+class ClassifiedsSite:
+    """One classifieds site: every page goes through the deterministic 500/slow faults."""
 
-    async def with_faults(request: Request, handler) -> Response:
+    def __init__(self, state: SandboxState, site: str):
+        self.state, self.site, self.t = state, site, TEXT[site]
+        self.prefix = self.t["prefix"]
+
+    async def _with_faults(self, request: Request, handler) -> Response:
+        state, site = self.state, self.site
         state.stats[f"{site}/requests"] += 1
-        key = request.url.path + "?" + request.url.query
-        fault = state.fault_for(key)
+        fault = state.fault_for(request.url.path + "?" + request.url.query)
         if fault == "error":
             state.stats[f"{site}/errors_500"] += 1
             return PlainTextResponse("500 Internal Server Error (sandbox fault, retry)", status_code=500)
@@ -117,64 +117,60 @@ def _site_routes(state: SandboxState, site: str, prefix: str) -> list[Route]:
             await asyncio.sleep(state.options.slow_seconds)
         return handler(request)
 
-    def home(request):
+    def _gone(self) -> Response:
+        t = self.t
+        return html_response(layout(t["gone"], f'<h1 class="gone">{t["gone"]}</h1>', t["lang"]), 404)
+
+    def home(self, request):
+        t, prefix = self.t, self.prefix
         body = (f'<h1>{t["name"]}</h1><form action="{prefix}/search"><input name="q">'
                 f'<button>{t["search"]}</button></form><a class="all" href="{prefix}/listings">{t["all"]}</a>')
         return html_response(layout(t["name"], body, t["lang"]))
 
-    def search(request):
+    def search(self, request):
         query = request.query_params.get("q", "")
-        items = state.search(site, query)
-        link = lambda n: f"{prefix}/search?{query_string(q=query, page=n)}"  # noqa: E731
-        return _list_page(state, site, items, page_number(request), query or t["all"], link, request)
+        items = self.state.search(self.site, query)
+        link = lambda n: f"{self.prefix}/search?{query_string(q=query, page=n)}"  # noqa: E731
+        return _list_page(self.state, self.site, items, page_number(request), query or self.t["all"], link, request)
 
-    def browse(request):
-        items = state.search(site, "")
-        link = lambda n: f"{prefix}/listings?page={n}"  # noqa: E731
-        return _list_page(state, site, items, page_number(request), t["all"], link, request)
+    def browse(self, request):
+        items = self.state.search(self.site, "")
+        link = lambda n: f"{self.prefix}/listings?page={n}"  # noqa: E731
+        return _list_page(self.state, self.site, items, page_number(request), self.t["all"], link, request)
 
-    def detail(request):
-        item = state.live(request.path_params["listing_id"])
-        if item is None or site not in item.sites:
-            return html_response(layout(t["gone"], f'<h1 class="gone">{t["gone"]}</h1>', t["lang"]), 404)
-        return _detail_page(state, site, item, request)
+    def detail(self, request):
+        item = self.state.live(request.path_params["listing_id"])
+        if item is None or self.site not in item.sites:
+            return self._gone()
+        return _detail_page(self.state, self.site, item, request)
 
-    def seller(request):
+    def seller(self, request):
         sid = request.path_params["seller_id"]
-        owner = state.catalogue.sellers.get(int(sid)) if sid.isdigit() else None
+        owner = self.state.catalogue.sellers.get(int(sid)) if sid.isdigit() else None
         if owner is None:
-            return html_response(layout(t["gone"], f'<h1 class="gone">{t["gone"]}</h1>', t["lang"]), 404)
-        items = state.seller_listings(site, owner.id)
-        link = lambda n: f"{prefix}/seller/{owner.id}?page={n}"  # noqa: E731
-        return _list_page(state, site, items, page_number(request), owner.nick, link, request)
+            return self._gone()
+        items = self.state.seller_listings(self.site, owner.id)
+        link = lambda n: f"{self.prefix}/seller/{owner.id}?page={n}"  # noqa: E731
+        return _list_page(self.state, self.site, items, page_number(request), owner.nick, link, request)
 
-    async def picture(request):
-        return _picture(state, site, request)
+    async def picture(self, request):
+        return picture_response(self.state, request)
 
-    async def report(request):
+    async def report(self, request):
         # Disallowed by robots.txt: any hit here means a crawler ignored robots.
-        state.stats["robots/disallowed_hits"] += 1
+        self.state.stats["robots/disallowed_hits"] += 1
         return PlainTextResponse("reported")
 
-    def wrap(handler):
-        async def endpoint(request):
-            return await with_faults(request, handler)
-        return endpoint
+    def routes(self) -> list[Route]:
+        def wrap(handler):
+            async def endpoint(request):
+                return await self._with_faults(request, handler)
+            return endpoint
 
-    return [Route(f"{prefix}/", wrap(home)), Route(f"{prefix}/search", wrap(search)),
-            Route(f"{prefix}/listings", wrap(browse)),
-            Route(f"{prefix}/listing/{{listing_id}}", wrap(detail)),
-            Route(f"{prefix}/seller/{{seller_id}}", wrap(seller)),
-            Route(f"{prefix}/img/{{name:path}}", picture),
-            Route(f"{prefix}/internal/{{rest:path}}", report)]
-
-
-def _picture(state: SandboxState, site: str, request: Request) -> Response:
-    name = request.path_params["name"]
-    parsed = images.parse_name(name + ".")
-    item = state.live(parsed[0]) if parsed else None
-    if item is None or not 1 <= parsed[1] <= max(item.images, 1):
-        return PlainTextResponse("no such image", status_code=404)
-    fmt = "png" if name.lower().endswith(".png") else "jpeg"
-    state.stats["images/served"] += 1
-    return Response(images.picture(item, parsed[1], fmt, state.options.seed), media_type=images.media_type(name))
+        p = self.prefix
+        return [Route(f"{p}/", wrap(self.home)), Route(f"{p}/search", wrap(self.search)),
+                Route(f"{p}/listings", wrap(self.browse)),
+                Route(f"{p}/listing/{{listing_id}}", wrap(self.detail)),
+                Route(f"{p}/seller/{{seller_id}}", wrap(self.seller)),
+                Route(f"{p}/img/{{name:path}}", self.picture),
+                Route(f"{p}/internal/{{rest:path}}", self.report)]

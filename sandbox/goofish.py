@@ -8,14 +8,13 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from sandbox import goofish_api as mtop
 from sandbox import goofish_pages as pages
 from sandbox import hostile, images, session
-from sandbox.classifieds import _picture
-from sandbox.pages import base_url
+from sandbox.pages import base_url, picture_response
 from sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -44,6 +43,10 @@ async def _request_data(request: Request) -> dict | None:
 def _json(payload: dict, request: Request, item=None) -> Response:
     """Answer JSON, made hostile when the listing or the ``hostile`` parameter asks for it."""
     kind = request.query_params.get("hostile") or (item.hostile if item else None)
+    rows = payload.get("data", {}).get("resultList")
+    if kind == "script_title" and rows:
+        main = rows[0]["data"]["item"]["main"]["exContent"]
+        main["title"] = main["detailParams"]["title"] = main["title"] + hostile.SCRIPT_TITLE
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     if kind == "truncated_json":
         text = hostile.truncate(text)
@@ -146,7 +149,7 @@ def routes(state: SandboxState) -> list[Route]:
         name = request.path_params["name"]
         if name.startswith("avatar/"):
             return Response(images.avatar(name), media_type="image/jpeg")
-        return _picture(state, "goofish", request)
+        return picture_response(state, request)
 
     async def script(request):
         return FileResponse(STATIC / "goofish.js", media_type="application/javascript")

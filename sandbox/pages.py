@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
-from sandbox import hostile
+from sandbox import hostile, images
 
 esc = html.escape
 
@@ -62,3 +62,15 @@ def page_number(request: Request, name: str = "page") -> int:
         return max(1, int(request.query_params.get(name, "1")))
     except ValueError:
         return 1
+
+
+def picture_response(state, request: Request) -> Response:
+    """Serve the listing picture named in the path (404 for unknown or taken-down listings)."""
+    name = request.path_params["name"]
+    parsed = images.parse_name(name + ".")
+    item = state.live(parsed[0]) if parsed else None
+    if item is None or not 1 <= parsed[1] <= max(item.images, 1):
+        return PlainTextResponse("no such image", status_code=404)
+    fmt = "png" if name.lower().endswith(".png") else "jpeg"
+    state.stats["images/served"] += 1
+    return Response(images.picture(item, parsed[1], fmt, state.options.seed), media_type=images.media_type(name))

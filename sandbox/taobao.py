@@ -7,12 +7,11 @@ import re
 from urllib.parse import parse_qs, quote
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
 from sandbox import hostile
-from sandbox.classifieds import _picture
-from sandbox.pages import base_url, esc, html_response, layout, requested_hostile
+from sandbox.pages import base_url, esc, html_response, layout, picture_response, requested_hostile
 from sandbox.state import SandboxState, query_terms
 
 PAGE_SIZE = 44          # what s.taobao.com served per page
@@ -198,7 +197,7 @@ def routes(state: SandboxState) -> list[Route]:
         return html_response(layout("淘宝网", body, charset="gbk"), charset=CHARSET)
 
     async def picture(request):
-        return _picture(state, "taobao", request)
+        return picture_response(state, request)
 
     async def report(request):
         state.stats["robots/disallowed_hits"] += 1  # robots.txt forbids this path

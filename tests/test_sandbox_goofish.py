@@ -180,6 +180,8 @@ def test_hostile_answers_on_demand(client, truth):
     cut = client.post(SEARCH + "?hostile=truncated_json", data={"data": json.dumps({"keyword": "a"})})
     with pytest.raises(ValueError):
         json.loads(cut.text)
+    scripted = call(client, SEARCH + "?hostile=script_title", {"keyword": "a"})
+    assert "<script>" in scripted["data"]["resultList"][0]["data"]["item"]["main"]["exContent"]["title"]
     item_id = next(i for i, k in truth["hostile"]["listings"].items()
                    if k == "truncated_json" and "goofish" in truth["listings"][i]["sites"])
     broken = client.post(DETAIL, data={"data": json.dumps({"itemId": item_id})})
