@@ -16,6 +16,7 @@ MIGRATION_SETS = (
     "findings.migrations",
     "crawler.migrations",
     "findings.web.migrations",
+    "findings.export.migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

@@ -1,0 +1,1 @@
+"""Takedown reports, evidence bundles and takedown verification over the findings database."""
