@@ -102,3 +102,19 @@ def login(client, name: str, password: str = PASSWORD) -> str:
     if response.status_code != 200 or "/login" in str(response.url):
         raise ValueError(f"login as {name} failed: {response.status_code}")
     return csrf_from(response.text)
+
+
+def demo_login(db: sqlite_utils.Database, name: str = "demo_analyst", role: str = "analyst") -> tuple[str, str]:
+    """Create (or reset) a demo account with a fresh random password; return (name, password).
+
+    For ``facetrade demo``: it prints these so whoever ran the demo can log in.
+    """
+    import secrets
+
+    password = secrets.token_urlsafe(9)
+    if users_lib.get_user(db, name=name) is None:
+        users_lib.add_user(db, name, password, role)
+    else:
+        users_lib.set_password(db, name, password)
+        users_lib.set_disabled(db, name, False)
+    return name, password

@@ -50,6 +50,14 @@ class Settings:
             db = self._local.db = open_db(self.db_path, migrate=False)
         return db
 
+    def cached(self, key: str, ttl: float, compute):
+        """``compute()`` at most every ``ttl`` seconds (counts that need not be exact to the second)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        hit = cache.get(key)
+        if hit is None or time.monotonic() - hit[0] > ttl:
+            hit = cache[key] = (time.monotonic(), compute())
+        return hit[1]
+
     def maybe_sync(self, *, force: bool = False) -> None:
         """Pull new classifications into the queue at most every ``sync_interval`` seconds."""
         if not force and time.monotonic() - self._synced < self.sync_interval:
