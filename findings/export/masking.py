@@ -27,6 +27,7 @@ _PATTERNS = [
     ("phone", re.compile(rf"(?<!\d)1[3-9]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}(?!\d)"), 3, 4),
     # QQ numbers only where a QQ cue says so (bare 5-11 digit numbers are prices, ids...).
     ("qq", re.compile(r"(?:qq|扣扣|抠抠|企鹅|q号|Q号|球球)\s*(?:号码|号)?\s*[:：=]?\s*\d{5,11}(?!\d)", re.I), 2, 2),
+    ("qq", re.compile(r"(?<![A-Za-z])q\s*[:：=]\s*\d{5,11}(?!\d)", re.I), 2, 2),
     # Landlines with area code: 010-12345678, 0755 1234 5678.
     ("phone", re.compile(r"(?<!\d)0\d{2,3}[ \-]\d{7,8}(?!\d)"), 4, 2),
 ]
