@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "facetrade.commands.crawl",
     "facetrade.commands.sandbox",
     "facetrade.commands.review",
+    "facetrade.commands.export",
 )
 
 
