@@ -67,7 +67,8 @@ def build_settings(profile: SiteProfile, *, db_path, queries, jobdir: Path, poli
 
 def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages: int | None = None,
               base_url: str | None = None, jobdir: str | None = None, polite: bool = True,
-              login_state: str | None = None, log_level: str = "WARNING", delay: float | None = None) -> dict:
+              login_state: str | None = None, log_level: str = "WARNING", delay: float | None = None,
+              redis_url: str | None = None) -> dict:
     """Crawl one site and return the run summary (status ``ok``, ``blocked`` or ``interrupted``)."""
     profile = load_profile(site, base_url=base_url)
     queries = list(queries or []) or profile.queries or crawl_queries(profile.name)
@@ -75,6 +76,10 @@ def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages
         raise CrawlError("no queries: pass --query, or add seed queries to rules/queries.yml")
     if login_state and not Path(login_state).is_file():
         raise CrawlError(f"login state file not found: {login_state}")
+    if redis_url:  # one worker of a distributed crawl: no local database (crawler.distributed)
+        from crawler.distributed import run_worker
+        return run_worker(profile, queries, redis_url=redis_url, max_pages=max_pages, jobdir=jobdir,
+                          polite=polite, delay=delay, log_level=log_level)
     job = Path(jobdir) if jobdir else default_jobdir(Path(db_path), profile, queries)
     job.mkdir(parents=True, exist_ok=True)
     lock = open(job / "lock", "w")

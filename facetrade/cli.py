@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "facetrade.commands.sandbox",
     "facetrade.commands.review",
     "facetrade.commands.export",
+    "facetrade.commands.jobs",
 )
 
 

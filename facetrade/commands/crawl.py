@@ -28,8 +28,11 @@ facetrade crawl classifieds_zh --base-url http://127.0.0.1:8800/classifieds-zh -
               help="Playwright storage-state JSON with the login cookies (Goofish).")
 @click.option("--delay", type=click.FloatRange(min=0),
               help="Seconds between requests, overriding the site profile (keep it polite on real sites).")
+@click.option("--redis", "redis_url", metavar="redis://HOST:PORT/DB",
+              help="Run as one worker of a distributed crawl sharing this Redis (see README 'jobs'); "
+                   "items go to Redis for `facetrade ingest-worker`.")
 @db_option
-def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, db_path):
+def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, redis_url, db_path):
     """Crawl one SITE (a profile in crawler/sites/: goofish, taobao, classifieds_zh, ...).
 
     Politely (robots.txt, per-site delay) searches every query through all result pages,
@@ -44,9 +47,13 @@ def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, db_pat
     try:
         summary = run_crawl(site, db_path=db_path, queries=list(queries), max_pages=max_pages,
                             base_url=base_url, jobdir=jobdir, login_state=login_state, delay=delay,
-                            log_level=logging.getLevelName(min(level, logging.WARNING)))
+                            log_level=logging.getLevelName(min(level, logging.WARNING)), redis_url=redis_url)
     except (ProfileError, CrawlError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if redis_url:
+        from crawler.distributed import worker_summary
+        click.echo(worker_summary(summary))
+        sys.exit(EXIT_BLOCKED if summary["status"] == "blocked" else 0)
     _print_summary(summary)
     if summary["status"] == "blocked":
         click.echo(_blocked_message(summary), err=True)

@@ -1,0 +1,1 @@
+"""Scheduled crawl jobs: the jobs file, the scheduler, run records and alerts."""
