@@ -12,7 +12,7 @@ from findings.web.itemdata import fetch_all, fetch_one
 # The documented columns of the CSV report (README "export"), in order.
 COLUMNS = (
     "report_id", "platform", "listing_id", "listing_url", "seller_id", "seller_name", "title",
-    "category", "reason_code", "rule_reasons", "first_seen_at", "last_seen_at", "listing_status",
+    "description", "category", "reason_code", "rule_reasons", "first_seen_at", "last_seen_at", "listing_status",
     "evidence_sha256", "evidence_captured_at", "evidence_count", "contacts", "confirmed_by",
     "confirmed_at", "takedown_status", "removed_at",
 )

@@ -29,9 +29,10 @@ def _pattern_string(value: str) -> str:
 
 
 def _listing_objects(row: dict, common: dict) -> list:
-    url = stix2.URL(value=row["listing_url"] or f"urn:facetrade:{row['platform']}:{row['listing_id']}")
-    files = [stix2.File(name=f"evidence-{e['id']}-{e['kind']}", hashes={"SHA-256": e["sha256"]}, size=e["size"])
-             for e in row["evidence"]]
+    marks = {"object_marking_refs": common["object_marking_refs"]}
+    url = stix2.URL(value=row["listing_url"] or f"urn:facetrade:{row['platform']}:{row['listing_id']}", **marks)
+    files = [stix2.File(name=f"evidence-{e['id']}-{e['kind']}", hashes={"SHA-256": e["sha256"]}, size=e["size"],
+                        **marks) for e in row["evidence"]]
     first, last = _when(row["first_seen_at"]), _when(row["last_seen_at"])
     observed = stix2.ObservedData(first_observed=first, last_observed=max(first, last), number_observed=1,
                                   object_refs=[url.id, *(f.id for f in files)], **common)
@@ -42,7 +43,9 @@ def _listing_objects(row: dict, common: dict) -> list:
         pattern=f"[url:value = '{_pattern_string(url.value)}']", valid_from=first, **common)
     verdict = (f"Confirmed violation by {row['confirmed_by']} at {row['confirmed_at']}: category "
                f"{row.get('category')}, reason {row.get('reason_code')}. Rules: {row.get('rule_reasons') or 'none'}."
-               f" Evidence SHA-256: {row.get('evidence_sha256') or 'none'} captured {row.get('evidence_captured_at')}.")
+               f" Evidence SHA-256: {row.get('evidence_sha256') or 'none'} captured {row.get('evidence_captured_at')}."
+               f" Seller: {row.get('seller_name') or ''} ({row.get('seller_id') or 'unknown'})."
+               f" Contacts: {row.get('contacts') or 'none'}.")
     note = stix2.Note(abstract="Analyst verdict", content=verdict, authors=[row["confirmed_by"]],
                       object_refs=[indicator.id, observed.id], **common)
     return [url, *files, observed, indicator, note]

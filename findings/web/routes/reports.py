@@ -72,7 +72,7 @@ def mark(ctx: Ctx):
 
 routes = [
     Route("/reports", reports_page, methods=["GET"]),
-    Route("/reports/{report:int}", report_page, methods=["GET"]),
-    Route("/reports/{report:int}/download", download, methods=["GET"]),
-    Route("/reports/{report:int}/status", mark, methods=["POST"]),
+    Route("/reports/{report}", report_page, methods=["GET"]),
+    Route("/reports/{report}/download", download, methods=["GET"]),
+    Route("/reports/{report}/status", mark, methods=["POST"]),
 ]
