@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -34,6 +35,7 @@ _BODY_MARKERS = [
      "slider captcha / login page"),
     (re.compile(rb"RGV587_ERROR|FAIL_SYS_USER_VALIDATE|FAIL_SYS_SESSION_EXPIRED"), "mtop block envelope"),
 ]
+_PUNISH_URL = re.compile(rb"[^\s\"'<>]*_____tmd_____/punish[^\s\"'<>]*")
 _STATUS_REASONS = {
     403: "HTTP 403 Forbidden (access refused)",
     429: "HTTP 429 Too Many Requests (rate limited)",
@@ -85,5 +87,8 @@ def response_block_reason(status: int, url: str, body: bytes, content_type: str 
         return None
     for pattern, reason in _BODY_MARKERS:
         if pattern.search(head):
+            punish = _PUNISH_URL.search(head)
+            if punish:
+                reason += f" (punish URL {html.unescape(punish.group(0).decode('latin-1'))})"
             return f"{reason} at {url}"
     return None

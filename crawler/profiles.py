@@ -41,6 +41,10 @@ class SiteProfile:
             raise ProfileError(f"{self.path.name}: no {template_key!r}")
         return template.format(base_url=self.base_url.rstrip("/"), **values)
 
+    def url_template(self, template: str, **values) -> str:
+        """Fill an arbitrary URL template of this profile."""
+        return template.format(base_url=self.base_url.rstrip("/"), **values)
+
     def selector(self, section: str, key: str):
         """Return a normalised selector from ``section.key`` (None when absent)."""
         spec = (self.raw.get(section) or {}).get(key)

@@ -57,6 +57,7 @@ class CrawlRun:
         self.counters = Counters()
         self.batch = Batch()
         self.steps: list = []  # pipelines' flush(batch) methods, in pipeline order
+        self.closers: list = []  # called once the last batch is written
         self.blocked_reason: str | None = None
         self.notes: list[str] = []
         self.closed = False
@@ -105,8 +106,17 @@ class CrawlRun:
         if self.closed:
             return
         self.closed = True
-        self.flush()
-        if self.blocked_reason:
+        failed = False
+        try:
+            self.flush()
+        except Exception:  # keep what earlier batches stored; say the run failed
+            logger.exception("could not write the last batch of %s", self.site)
+            failed = True
+        for closer in self.closers:
+            closer()
+        if failed:
+            status = "failed"
+        elif self.blocked_reason:
             status = "blocked"
         elif reason in ("finished",):
             status = "ok"

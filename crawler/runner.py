@@ -43,6 +43,9 @@ def build_settings(profile: SiteProfile, *, db_path, queries, jobdir: Path, poli
     if polite:
         settings.set("DOWNLOAD_DELAY", float(p["download_delay"]), priority="project")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", int(p["concurrency"]), priority="project")
+        # One site per crawl: no more requests in the downloader than the site may get, so
+        # nothing is left queued to go out after a block stops the crawl.
+        settings.set("CONCURRENT_REQUESTS", int(p["concurrency"]), priority="project")
         settings.set("AUTOTHROTTLE_ENABLED", bool(p["autothrottle"]), priority="project")
         settings.set("ROBOTSTXT_OBEY", bool(p["obey_robots"]), priority="project")
         if delay is not None:  # the operator's explicit choice (e.g. a local test server)

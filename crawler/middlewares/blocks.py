@@ -19,6 +19,9 @@ def stop_for_block(crawler, reason: str) -> None:
     first = run.block(reason) if run is not None else True
     if first:
         crawler.stats.set_value("blocks/reason", reason)
+        hook = getattr(crawler.spider, "on_blocked", None)
+        if hook is not None:
+            hook()
         deferred_from_coro(crawler.engine.close_spider_async(reason="blocked"))
 
 

@@ -66,6 +66,7 @@ class EvidencePipeline:
             warc_dir = Path(run.warc_dir) if run.warc_dir else run.store.evidence_dir.parent / "warc"
             self.warc = WarcFile(warc_dir / f"{run.site}-run{run.run_id}.warc.gz")
             run.add_step(self.flush)
+            run.closers.append(self.warc.close)  # after the run's last flush, not before it
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,10 +76,6 @@ class EvidencePipeline:
         if self.run is not None:
             self.run.maybe_flush(item)  # last pipeline: the whole page has passed every step
         return item
-
-    def close_spider(self):
-        if self.warc:
-            self.warc.close()
 
     def flush(self, batch) -> None:
         """Add evidence rows for stored listings, seller pages and finished result pages."""

@@ -8,6 +8,7 @@ import logging
 from urllib.parse import quote
 
 import scrapy
+from scrapy_playwright.page import PageMethod
 
 from crawler.items import Capture, PageDone, SellerItem
 from crawler.middlewares.blocks import stop_for_block
@@ -44,6 +45,7 @@ class GoofishSpider(FacetradeSpider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.queues: dict[int, asyncio.Queue] = {}
+        self.open_pages: set = set()
 
     # -- API answers captured from the page ---------------------------------------------
     def _queue(self, page) -> asyncio.Queue:
@@ -55,9 +57,10 @@ class GoofishSpider(FacetradeSpider):
             return
         try:
             body = await response.body()
-        except Exception as exc:  # the page navigated away mid-answer
-            body = f"<body unavailable: {exc}>".encode()
-        headers = await response.all_headers()
+            headers = await response.all_headers()
+        except Exception as exc:  # the page closed or navigated away mid-answer
+            logger.debug("API answer %s lost: %s", response.url, exc)
+            return
         self._queue(response.frame.page).put_nowait(Capture(
             url=response.url, body=body, status=response.status, kind="api_response",
             content_type=headers.get("content-type", ""), headers=list(headers.items())))
@@ -84,11 +87,22 @@ class GoofishSpider(FacetradeSpider):
             return None
 
     def browser_request(self, url: str, callback, errback=None, **cb_kwargs) -> scrapy.Request:
+        meta = {"playwright": True, "playwright_include_page": True, "playwright_context": "goofish",
+                "playwright_page_event_handlers": {"response": "on_response"}}
+        wait_for = self.profile.raw.get("wait_for")
+        if wait_for:
+            # Hold the download slot until the page's own API call has answered, so pacing
+            # covers the API calls and block pages are seen before the next page loads.
+            meta["playwright_page_methods"] = [
+                PageMethod("wait_for_selector", wait_for, timeout=API_WAIT_SECONDS * 1000)]
         return scrapy.Request(url, callback=callback, errback=errback or self.page_failed, cb_kwargs=cb_kwargs,
-                              dont_filter=True, meta={
-                                  "playwright": True, "playwright_include_page": True,
-                                  "playwright_context": "goofish",
-                                  "playwright_page_event_handlers": {"response": "on_response"}})
+                              dont_filter=True, meta=meta)
+
+    def on_blocked(self) -> None:
+        """Close every open page at once: their scripts would keep calling the blocked API."""
+        for page in list(self.open_pages):
+            asyncio.ensure_future(page.close())
+        self.open_pages.clear()
 
     # -- search -----------------------------------------------------------------------------
     def search_url(self, query: str, page: int) -> str:
@@ -100,6 +114,7 @@ class GoofishSpider(FacetradeSpider):
 
     async def parse_search(self, response, query, page_no):
         page = response.meta["playwright_page"]
+        self.open_pages.add(page)
         delay = float(self.settings.getfloat("DOWNLOAD_DELAY"))
         try:
             while True:
@@ -117,10 +132,13 @@ class GoofishSpider(FacetradeSpider):
                 if not more:
                     return
                 await asyncio.sleep(delay)  # in-page pagination is not paced by Scrapy
+                if self.run and self.run.blocked_reason:
+                    return
                 await page.click(self.profile.raw.get("next_button", ".search-pagination-arrow-right"))
                 page_no += 1
         finally:
             self.queues.pop(id(page), None)
+            self.open_pages.discard(page)
             await page.close()
 
     def _page_items(self, listings, query, page_no, capture, more):

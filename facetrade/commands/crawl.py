@@ -83,4 +83,34 @@ def _blocked_message(s: dict) -> str:
             f"this is not '0 results'. To continue: {hint}; the crawl resumes where it stopped.")
 
 
-COMMANDS = [crawl]
+@click.command("crawl-login", epilog=example("""
+facetrade crawl-login goofish --login-state var/goofish-state.json
+"""))
+@click.argument("site")
+@click.option("--login-state", required=True, type=click.Path(dir_okay=False),
+              help="Where to save the Playwright storage state (cookies).")
+@click.option("--base-url", help="Override the profile's base URL (e.g. the sandbox's).")
+@click.option("--user", help="Fill the login form with this account (else log in by hand in the window).")
+@click.option("--password", envvar="FACETRADE_LOGIN_PASSWORD", help="Password (also $FACETRADE_LOGIN_PASSWORD).")
+@click.option("--headless", is_flag=True, help="No browser window (only with --user/--password).")
+@click.option("--timeout", default=300, show_default=True, help="Seconds to wait for the login.")
+def crawl_login(site, login_state, base_url, user, password, headless, timeout):
+    """Log in to SITE in Chromium and save the login state for `facetrade crawl --login-state`.
+
+    Without --user/--password a browser window opens and you log in by hand (captchas
+    included: facetrade never solves them). The file holds session cookies: keep it private.
+    """
+    from crawler.login import LoginError, save_login_state
+    from crawler.profiles import ProfileError, load_profile
+
+    if headless and not (user and password):
+        raise click.UsageError("--headless needs --user and --password")
+    try:
+        path = save_login_state(load_profile(site, base_url=base_url), login_state, user=user,
+                                password=password, headless=headless, timeout=timeout)
+    except (ProfileError, LoginError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"login state saved to {path}; use: facetrade crawl {site} --login-state {path}")
+
+
+COMMANDS = [crawl, crawl_login]
