@@ -17,6 +17,7 @@ MIGRATION_SETS = (
     "crawler.migrations",
     "findings.web.migrations",
     "findings.export.migrations",
+    "jobs.migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"
