@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.normalize import normalize
+from classifier.normalize import Normalized
 from classifier.rules import RuleHit
 
 TOP_FEATURES = 3
@@ -21,11 +21,8 @@ def _field_span(record: dict, start: int, end: int) -> dict:
     return {"field": field, "start": a, "end": b, "text": text[a:b]}
 
 
-def rule_reasons(record: dict, text: str, hits: list[RuleHit]) -> list[dict]:
+def rule_reasons(record: dict, norm: Normalized | None, hits: list[RuleHit]) -> list[dict]:
     """Return one reason per rule hit, spans mapped back to the seller's own text."""
-    if not hits:
-        return []
-    norm = normalize(text)  # the slow, offset-keeping path: only for listings with hits
     reasons = []
     for hit in hits:
         spans = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -14,7 +15,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import chi2
 
-from classifier.normalize import normalize_many, normalize_text
+from classifier.normalize import Normalized, normalize_many, normalize_many_tracked, normalize_text
 from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
 from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals
 from classifier.tables import DOC_SEP
@@ -35,6 +36,7 @@ class Analysis:
 
     texts: list[str]
     normalized: list[str]
+    tracked: list[Normalized | None]
     hits: list[list[RuleHit]]
     contacts: list[list[dict]]
     matrix: sp.csr_matrix
@@ -57,14 +59,20 @@ def _tokens(texts: list[str], jargon: list[str]) -> list[set[str]]:
 _CJK_CHAR = re.compile("[\u3400-\u9fff]")
 
 
-def _char_ngrams(text: str, sizes=(1, 2, 3)) -> set[str]:
-    """Character 1-3-grams that contain Chinese; Latin text is covered by words instead."""
+_LATIN_RUN = re.compile(r"[a-z0-9]{3,}")
+
+
+def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
+    """Character 1-3-grams that contain Chinese, and ``latin``-grams inside Latin words."""
     grams = set()
     for n in sizes:
         for i in range(len(text) - n + 1):
             gram = text[i:i + n]
             if gram.strip() == gram and _CJK_CHAR.search(gram):
                 grams.add(gram)
+    if latin:
+        for word in _LATIN_RUN.findall(text):
+            grams.update(word[i:i + latin] for i in range(len(word) - latin + 1))
     return grams
 
 
@@ -97,10 +105,12 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         Keep this many text features, the most label-informative (chi²).
     """
 
-    def __init__(self, rules_path=None, min_df=2, max_text_features=15000):
+    def __init__(self, rules_path=None, min_df=2, max_text_features=15000, latin_ngram=3, char_sizes=(1, 2)):
         self.rules_path = rules_path
+        self.char_sizes = char_sizes
         self.min_df = min_df
         self.max_text_features = max_text_features
+        self.latin_ngram = latin_ngram
 
     def fit(self, X, y=None):
         """Learn the text vocabulary (and freeze the rules) from training listings."""
@@ -110,13 +120,18 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         words = _tokens(normalized, [j for j in jargon if j.strip()])
         df = Counter()
         per_doc = []
+        grams_seen = set()
         for text, doc_words in zip(normalized, words):
-            keys = _char_ngrams(text) | doc_words
+            grams = _char_ngrams(text, self.char_sizes, latin=self.latin_ngram)
+            grams_seen |= grams
+            keys = grams | doc_words
             per_doc.append(keys)
             df.update(keys)
         vocab = sorted(k for k, c in df.items() if c >= self.min_df)
         vocab = self._select(vocab, per_doc, y)
         self.vocabulary_ = {k: i for i, k in enumerate(vocab)}
+        # Words (not n-grams) with a Latin edge must match whole: "id" is not in "video".
+        self.whole_words_ = sorted(k for k in vocab if k not in grams_seen and _LATIN_EDGE.search(k))
         self._build()
         return self
 
@@ -147,7 +162,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         self.key_latin_ = np.zeros(len(self.vocabulary_), dtype=bool)
         for key, idx in self.vocabulary_.items():
             self.key_len_[idx] = len(key)
-            self.key_latin_[idx] = bool(_LATIN_EDGE.search(key))
+        for key in self.whole_words_:
+            self.key_latin_[self.vocabulary_[key]] = True
         n_text = len(self.vocabulary_)
         self.rule_index_ = {r.id: n_text + i for i, r in enumerate(self.rules_)}
         base = n_text + len(self.rules_)
@@ -189,11 +205,16 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         texts = [listing_text(r) for r in X]
         normalized = normalize_many(texts)
         hits = self.matcher_.match_many(normalized)
+        # Offsets back to the seller's text are only needed where a rule fired.
+        with_hits = [i for i, h in enumerate(hits) if h]
+        tracked: list[Normalized | None] = [None] * len(texts)
+        for i, norm in zip(with_hits, normalize_many_tracked([texts[i] for i in with_hits])):
+            tracked[i] = norm
         contacts = [find_contacts(t) for t in normalized]
         text_block = self._text_matrix(normalized)
         extra = self._extra_matrix(X, normalized, hits, contacts)
         matrix = (text_block + extra).tocsr()
-        return Analysis(texts, normalized, hits, contacts, matrix)
+        return Analysis(texts, normalized, tracked, hits, contacts, matrix)
 
     def _text_matrix(self, normalized: list[str]) -> sp.csr_matrix:
         joined = DOC_SEP.join(normalized)
@@ -201,7 +222,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         n_docs = len(normalized)
         if not found:
             return sp.csr_matrix((n_docs, self.n_features_))
-        ends, cols = np.array(found, dtype=np.int64).T
+        flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found))
+        ends, cols = flat[0::2], flat[1::2]
         keep = _whole_words(joined, ends, cols, self.key_len_, self.key_latin_)
         ends, cols = ends[keep], cols[keep]
         bounds = np.cumsum([len(t) + 1 for t in normalized])

@@ -24,7 +24,7 @@ class ListingModel(BaseEstimator, ClassifierMixin):
         Folds for the sigmoid calibration.
     """
 
-    def __init__(self, C=8.0, category_C=8.0, cv=5):
+    def __init__(self, C=16.0, category_C=8.0, cv=5):
         self.C = C
         self.category_C = category_C
         self.cv = cv

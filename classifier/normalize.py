@@ -87,8 +87,9 @@ def _variant_edits(text: str) -> list[tuple[int, int, str]]:
         if _is_word(key[-1]) and end + 1 < len(text) and _is_word(text[end + 1]):
             continue
         edits.append((start, end + 1, value))
+    covered = {i for s, e, _ in edits for i in range(s, e)}
     for m in _LETTER_CONTACT.finditer(text):
-        if not any(s <= m.start() < e for s, e, _ in edits):
+        if m.start() not in covered:
             edits.append((m.start(), m.end(), _LETTER_CANON[m.group()]))
     edits.sort()
     return edits
@@ -150,7 +151,30 @@ def _apply(text: str, edits, starts=None, ends=None):
     return "".join(out), new_starts, new_ends
 
 
+# The same steps as _STEPS, as C-level substitutions for when no offset map is kept.
+_FAST_STEPS = (
+    lambda t: _CJK_SEP.sub("", t),
+    lambda t: _DIGIT_RUN.sub(lambda m: _digit_run(m.group()), t),
+    lambda t: _LETTER_RUN.sub(lambda m: _strip_seps(m.group()), t),
+    lambda t: _NUMERAL_RUN.sub(lambda m: _numerals(m.group()), t),
+    lambda t: _apply(t, _variant_edits(t))[0],
+    lambda t: _SPACES.sub(" ", t),
+)
+
+
+def _fast_passes(text: str) -> str:
+    for _ in range(_MAX_PASSES):
+        before = text
+        for step in _FAST_STEPS:
+            text = step(text)
+        if text == before:
+            break
+    return text
+
+
 def _passes(text: str, starts=None, ends=None):
+    if starts is None:
+        return _fast_passes(text), None, None
     for _ in range(_MAX_PASSES):  # repeat until stable, so normalising twice changes nothing
         changed = False
         for step in _STEPS:
@@ -178,14 +202,69 @@ def normalize(text: str) -> Normalized:
     """
     text = text or ""
     table = char_table()
-    pieces, starts, ends = [], [], []
-    for i, ch in enumerate(text):
-        rep = table.get(ord(ch), ch)
-        pieces.append(rep)
-        starts += [i] * len(rep)
-        ends += [i + 1] * len(rep)
-    out, starts, ends = _passes("".join(pieces), starts, ends)
+    if _non_unit().search(text) is None:  # common case: every char maps to one char
+        starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+        translated = text.translate(table)
+    else:
+        pieces, starts, ends = [], [], []
+        for i, ch in enumerate(text):
+            rep = table.get(ord(ch), ch)
+            pieces.append(rep)
+            starts += [i] * len(rep)
+            ends += [i + 1] * len(rep)
+        translated = "".join(pieces)
+    out, starts, ends = _passes(translated, starts, ends)
     return Normalized(text, out, starts, ends)
+
+
+@functools.lru_cache(maxsize=1)
+def _non_unit() -> re.Pattern:
+    """Characters the table deletes or expands (so offsets need the slow path)."""
+    chars = sorted(cp for cp, rep in char_table().items() if len(rep) != 1)
+    ranges, start, prev = [], None, None
+    for cp in chars:
+        if start is None:
+            start = prev = cp
+        elif cp == prev + 1:
+            prev = cp
+        else:
+            ranges.append((start, prev))
+            start = prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{body}]") if body else re.compile("(?!)")
+
+
+def normalize_many_tracked(texts: list[str]) -> list[Normalized]:
+    """Normalise many texts at once, keeping each one's offset map (batch speed)."""
+    if not texts:
+        return []
+    table, non_unit = char_table(), _non_unit()
+    pieces, starts, ends, base = [], [], [], 0
+    for text in texts:
+        if non_unit.search(text) is None:
+            pieces.append(text.translate(table))
+            starts += range(base, base + len(text))
+            ends += range(base + 1, base + len(text) + 1)
+        else:
+            for i, ch in enumerate(text, base):
+                rep = table.get(ord(ch), ch)
+                pieces.append(rep)
+                starts += [i] * len(rep)
+                ends += [i + 1] * len(rep)
+        pieces.append(DOC_SEP)
+        starts.append(base + len(text))
+        ends.append(base + len(text) + 1)
+        base += len(text) + 1
+    out, starts, ends = _passes("".join(pieces[:-1]), starts[:-1], ends[:-1])
+    results, pos, base = [], 0, 0
+    for text, norm_text in zip(texts, out.split(DOC_SEP)):
+        end = pos + len(norm_text)
+        results.append(Normalized(text, norm_text, [a - base for a in starts[pos:end]],
+                                  [b - base for b in ends[pos:end]]))
+        pos, base = end + 1, base + len(text) + 1
+    return results
 
 
 def normalize_text(text: str) -> str:

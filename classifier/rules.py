@@ -140,10 +140,10 @@ class RuleMatcher:
                     key = normalize_text(term).strip()
                     if key:
                         roles[key].append((i, role))
-        self.automaton = ahocorasick.Automaton()
-        for key, value in roles.items():
-            self.automaton.add_word(key, (len(key), tuple(value)))
-        self.automaton.make_automaton()
+        # Terms in one automaton scanned over the whole batch; context terms in another,
+        # scanned only over the few texts where a rule term hit (context words are common).
+        self.automaton = _automaton({k: [x for x in v if x[1] == "t"] for k, v in roles.items()})
+        self.context_automaton = _automaton({k: [x for x in v if x[1] != "t"] for k, v in roles.items()})
         self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
 
     def match_many(self, texts: list[str]) -> list[list[RuleHit]]:
@@ -160,6 +160,11 @@ class RuleMatcher:
             for rule_idx, role in roles:
                 found[doc][(rule_idx, role)].append(span)
         self._patterns(joined, texts, starts, found)
+        for doc, doc_found in found.items():
+            if any(self.rules[i].context or self.rules[i].negative for i, _ in doc_found):
+                for end, (length, roles) in self.context_automaton.iter(texts[doc]):
+                    for rule_idx, role in roles:
+                        doc_found[(rule_idx, role)].append((end + 1 - length, end + 1))
         return [self._resolve(found.get(doc)) for doc in range(len(texts))]
 
     def _patterns(self, joined, texts, starts, found) -> None:
@@ -190,6 +195,15 @@ class RuleMatcher:
                 hits.append(RuleHit(rule, _merge(kept)))
         hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
         return hits
+
+
+def _automaton(roles: dict) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, value in roles.items():
+        if value:
+            automaton.add_word(key, (len(key), tuple(value)))
+    automaton.make_automaton()
+    return automaton
 
 
 def _near(span, others, window: int) -> bool:

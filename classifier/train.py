@@ -72,7 +72,8 @@ def train(data_path=None, rules_path=None, out_path=None) -> dict:
     pipeline = build_pipeline(rules_path)
     pipeline.fit(train_rows, np.array(labels, dtype=object))
     dhash, rhash = data_hash(train_rows), rules_hash(rules_path)
-    version = f"{MODEL_NAME}-{hashlib.sha256((dhash + rhash + str(FORMAT)).encode()).hexdigest()[:12]}"
+    params = repr(sorted((k, repr(v)) for k, v in pipeline.get_params(deep=True).items() if "__" in k))
+    version = f"{MODEL_NAME}-{hashlib.sha256((dhash + rhash + params + str(FORMAT)).encode()).hexdigest()[:12]}"
     meta = {"name": MODEL_NAME, "version": version, "format": FORMAT, "data_hash": dhash,
             "rules_hash": rhash, "sklearn": sklearn.__version__, "threshold": 0.5,
             "n_train": len(train_rows), "n_holdout": len(holdout),

@@ -2,7 +2,7 @@
 
 from hypothesis import given, settings, strategies as st
 
-from classifier.normalize import normalize, normalize_many, normalize_text
+from classifier.normalize import normalize, normalize_many, normalize_many_tracked, normalize_text
 
 EVASIONS = {
     "人.脸数据": "人脸数据",
@@ -64,3 +64,10 @@ def test_normalisation_is_idempotent_and_total(text):
 @given(st.lists(st.text(max_size=40), max_size=6))
 def test_batch_normalisation_matches_one_by_one(texts):
     assert normalize_many(texts) == [normalize_text(t) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=6))
+def test_batch_offsets_match_one_by_one(texts):
+    for batch, single in zip(normalize_many_tracked(texts), map(normalize, texts)):
+        assert (batch.text, batch.starts, batch.ends) == (single.text, single.starts, single.ends)

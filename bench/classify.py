@@ -1,0 +1,86 @@
+"""Benchmark classify: listings/s on one core for ~150-char listings, beside a raw Aho-Corasick scan.
+
+Run: .venv/bin/python bench/classify.py [--n 20000] [--batch 500] [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import ahocorasick  # noqa: E402
+
+from classifier.dataset import load_labelled  # noqa: E402
+from classifier.rules import load_rules  # noqa: E402
+
+TARGET_RATE, TARGET_RATIO = 5000, 0.2
+
+
+def listings(n: int) -> list[dict]:
+    """~150-character listings built from the labelled data (offers, hard negatives, retail)."""
+    rows = load_labelled()
+    out = []
+    for i in range(n):
+        row = rows[(i * 7919) % len(rows)]
+        text = f"{row['title']} {row.get('description') or ''}"
+        j = i
+        while len(text) < 150:
+            j += 1
+            text += " " + rows[(j * 104729) % len(rows)]["title"]
+        text = text[:150]
+        out.append({"id": str(i), "title": text[:50], "description": text[50:], "price": row.get("price", "")})
+    return out
+
+
+def raw_scan_rate(texts: list[str]) -> float:
+    """Listings/s of a bare pyahocorasick scan with the rules' own lexicon (no normalisation)."""
+    automaton = ahocorasick.Automaton()
+    for rule in load_rules():
+        for term in rule.terms + rule.context + rule.negative:
+            automaton.add_word(term.lower(), term)
+    automaton.make_automaton()
+    start = time.perf_counter()
+    for text in texts:
+        list(automaton.iter(text.lower()))
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    records = listings(args.n)
+    texts = [f"{r['title']}\n{r['description']}" for r in records]
+
+    start = time.perf_counter()
+    from classifier.api import load_classifier
+    clf = load_classifier(args.model)
+    clf.classify(records[:10])  # first call builds the character tables
+    load_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for i in range(0, len(records), args.batch):
+        clf.classify(records[i:i + args.batch])
+    rate = len(records) / (time.perf_counter() - start)
+    raw = raw_scan_rate(texts)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    chars = sum(len(t) for t in texts) / len(texts)
+    print(f"model {clf.version}; {len(records):,} listings of {chars:.0f} chars, batches of {args.batch}")
+    print(f"classify:         {rate:10,.0f} listings/s  (target >= {TARGET_RATE:,})")
+    print(f"raw AC scan:      {raw:10,.0f} listings/s  (same texts, the rules' lexicon, no normalisation)")
+    print(f"ratio:            {rate / raw:10.2f} x        (target >= {TARGET_RATIO})")
+    print(f"model load:       {load_s:10.2f} s")
+    print(f"peak memory:      {peak_mb:10.0f} MB (max RSS of this process)")
+
+
+if __name__ == "__main__":
+    main()
