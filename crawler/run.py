@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from findings.db import open_db
@@ -61,6 +62,7 @@ class CrawlRun:
         self.blocked_reason: str | None = None
         self.notes: list[str] = []
         self.closed = False
+        self.page_times: tuple = (None, None)  # monotonic time of the first and last finished page
 
     def add_step(self, step) -> None:
         self.steps.append(step)
@@ -91,6 +93,9 @@ class CrawlRun:
             journal_mod.record_hits(self.db.conn, self.platform, batch.hits, batch.seen_at)
             self.journal.record_pages(batch.pages)
         self.counters.pages += len(batch.pages)
+        if batch.pages:
+            now = time.monotonic()
+            self.page_times = (self.page_times[0] or now, now)
         self.store.update_run(self.run_id, **vars(self.counters))
 
     def block(self, reason: str) -> bool:
@@ -144,4 +149,5 @@ class CrawlRun:
     def summary(self) -> dict:
         return {"site": self.site, "run": self.run_id, "job": self.journal.job,
                 "status": getattr(self, "status", "running"), "blocked_reason": self.blocked_reason,
-                "resumed": self.journal.resumed, "notes": self.notes, **vars(self.counters)}
+                "resumed": self.journal.resumed, "notes": self.notes, **vars(self.counters),
+                "pages_span_seconds": (self.page_times[1] - self.page_times[0]) if self.page_times[0] else None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -41,6 +42,10 @@ class CrawlRunExtension:
             self.run.close(reason)
         finally:
             summary = self.run.summary()
-            summary["requests"] = self.crawler.stats.get_value("downloader/request_count", 0)
+            stats = self.crawler.stats
+            summary["requests"] = stats.get_value("downloader/request_count", 0)
+            summary["responses"] = stats.get_value("response_received_count", 0)
+            started = stats.get_value("start_time")
+            summary["elapsed_seconds"] = (datetime.now(timezone.utc) - started).total_seconds() if started else None
             self.crawler.facetrade_summary = summary
             logger.info("crawl of %s closed (%s): %s", self.run.site, reason, summary)
