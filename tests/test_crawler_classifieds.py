@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -76,6 +77,28 @@ def test_crawl_finds_every_listing_the_manifest_expects(sandbox, tmp_path, name,
     assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("ok",)]
     described = conn.execute("SELECT count(*) FROM listings WHERE description IS NOT NULL").fetchone()[0]
     assert described == len(want)
+    assert_evidence_matches_warc(db_path)
+
+
+def assert_evidence_matches_warc(db_path):
+    """Evidence rows hold the exact bytes (SHA-256) and point at a readable WARC record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from findings.db import open_db
+    from findings.store import Store
+
+    store = Store(open_db(db_path))
+    rows = store.conn.execute("SELECT id, sha256, warc_path, warc_record_id, url FROM evidence").fetchall()
+    assert rows
+    warc_bodies = {}
+    for path in {r[2] for r in rows}:
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                warc_bodies[record.rec_headers.get_header("WARC-Record-ID")] = record.content_stream().read()
+    for evidence_id, digest, _, record_id, url in rows:
+        body = store.evidence_bytes(evidence_id)  # raises if the bytes do not match the SHA-256
+        assert hashlib.sha256(body).hexdigest() == digest
+        assert warc_bodies[record_id] == body, url
 
 
 def test_recrawl_after_takedown_marks_removed_and_keeps_the_rest(tmp_path):
