@@ -12,6 +12,7 @@ from facetrade import __version__
 # One module per area; each exposes ``COMMANDS``, a list of click commands or groups.
 COMMAND_MODULES = (
     "facetrade.commands.database",
+    "facetrade.commands.demo",
     "facetrade.commands.classify",
     "facetrade.commands.crawl",
     "facetrade.commands.sandbox",

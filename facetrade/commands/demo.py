@@ -52,25 +52,18 @@ def demo(listings, seed, sites, port, serve, db_path):
 
 @contextlib.contextmanager
 def _sandbox(listings: int, seed: int):
+    from sandbox.testing import running_sandbox
+
+    click.secho(f"$ facetrade sandbox serve --port 0 --listings {listings} --seed {seed} --rate 50 --burst 100",
+                fg="cyan")
     # A demo-friendly rate limit: far above what the polite crawl asks for, so the demo
     # shows blocks only when something is really wrong.
-    cmd = _cmd("sandbox", "serve", "--port", "0", "--listings", str(listings), "--seed", str(seed),
-               "--rate", "50", "--burst", "100")
-    click.secho(f"$ {' '.join(cmd[2:])}", fg="cyan")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-        if not match:
-            raise click.ClickException(f"the sandbox marketplace did not start: {line.strip()!r}")
-        click.echo(line.strip())
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with running_sandbox(listings=listings, seed=seed, subprocess_mode=True, rate=50, burst=100) as base:
+            click.echo(f"sandbox marketplace at {base}/ (ground truth: {base}/_sandbox/manifest.json)")
+            yield base
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _crawl(site: str, manifest: dict, workdir: Path, db_path: str) -> bool:
