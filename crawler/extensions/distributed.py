@@ -90,7 +90,7 @@ class DistributedWorker:
         self.server.set(self.keys.heartbeat(self.worker), "1", px=self.ttl_ms)
         self.server.sadd(self.keys.workers, self.worker)
         self._ack_after_scrape()
-        self.beat.start(min(1.0, lease_seconds() / 3), now=False)
+        self.beat.start(min(0.5, lease_seconds() / 3), now=False)
         logger.info("worker %s joined crawl %s", self.worker, self.keys.crawl)
 
     def _ack_after_scrape(self):
@@ -124,10 +124,11 @@ class DistributedWorker:
             self.close("blocked")
             return
         reclaim_dead(self.server, self.keys)
-        if self.server.zcard(self.keys.requests):
-            slot = getattr(self.crawler.engine, "_slot", None)
-            if slot is not None:  # wake the engine now instead of at its 5 s heartbeat
-                slot.nextcall.schedule()
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            # Wake the engine now rather than at its 5 s heartbeat: peers may have queued
+            # requests, or finished the crawl this worker is idly waiting on.
+            slot.nextcall.schedule()
 
     def spider_idle(self, spider=None):
         if self.server.exists(self.keys.blocked):
