@@ -16,7 +16,7 @@ _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 # Separators sellers insert between the characters of one word: "人.脸", "人 脸", "微-信".
 _CJK_SEP = re.compile(rf"(?<=[{_CJK}])[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]{{1,3}}(?=[{_CJK}])")
 _DIGIT_RUN = re.compile(r"\d+(?:[ \-_*·•/|~]{1,2}\d+)+")
-_LETTER_RUN = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-*·•/|~]{1,2}[a-z])+(?![a-z0-9])")
+_LETTER_RUN = re.compile(rf"(?<![a-z0-9])[a-z](?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z])+(?![a-z0-9])")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
 _NUMERAL_RUN = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]{5,}")
 _SPACES = re.compile(r" {2,}")
