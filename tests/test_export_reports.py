@@ -166,3 +166,31 @@ def test_unmasked_export_is_refused_to_an_analyst_and_audited_for_a_lead(world, 
     conn = sqlite3.connect(db)
     audited = conn.execute("SELECT user_name, detail FROM review_audit WHERE action = 'report_export_unmasked'").fetchall()
     assert [name for name, _ in audited] == ["lead_demo"]
+
+
+def test_review_app_lists_reports_downloads_and_lets_only_a_lead_mark_sent(world):
+    from starlette.testclient import TestClient
+
+    from findings.web import demo
+    from findings.web.app import create_app
+    from test_export_world import PASSWORD
+
+    app = create_app(str(world["db_path"]), secret="test-secret-" + "x" * 32)
+    analyst = TestClient(app, follow_redirects=False)
+    token = demo.login(analyst, "ana_demo", PASSWORD)
+    page = analyst.get("/reports")
+    assert page.status_code == 200 and f'<a href="/reports/1">1</a>' in page.text and PLATFORM in page.text
+    download = analyst.get("/reports/1/download?format=csv")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    assert FAKE_ID not in download.text and "000***********0000" in download.text
+    assert analyst.get("/reports/1/download?format=csv&unmasked=1").status_code == 403
+    assert analyst.post("/reports/1/status", data={"status": "sent", "csrf_token": token}).status_code == 403
+    lead = TestClient(app, follow_redirects=False)
+    lead_token = demo.login(lead, "lead_demo", PASSWORD)
+    assert lead.post("/reports/1/status", data={"status": "sent"}).status_code == 403  # no CSRF token
+    assert lead.post("/reports/1/status", data={"status": "sent", "csrf_token": lead_token}).status_code == 303
+    detail = lead.get("/reports/1")
+    assert '<strong id="report-status">sent</strong>' in detail.text and "Mark acknowledged" in detail.text
+    conn = sqlite3.connect(world["db_path"])
+    assert conn.execute("SELECT user_name FROM review_audit WHERE action = 'report_sent'").fetchall() == [("lead_demo",)]
+    assert conn.execute("SELECT sent_at IS NOT NULL FROM reports WHERE id = 1").fetchone() == (1,)

@@ -19,7 +19,7 @@ def reports_page(ctx: Ctx):
     status = ctx.params.get("status") or None
     rows = reports_lib.list_reports(ctx.db.conn, status=status if status in reports_lib.STATUSES else None)
     return ctx.render("pages/reports.html", reports=rows, stats=takedown_stats(ctx.db.conn),
-                      statuses=reports_lib.STATUSES, status=status or "")
+                      statuses=reports_lib.STATUSES, chosen_status=status or "")
 
 
 def _listings(conn, report_id: int) -> list[dict]:
