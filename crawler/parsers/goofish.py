@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 PLATFORM = "goofish"
 SEARCH_API = "mtop.taobao.idlemtopsearch"  # pc.search and the app's .search share the shape
 DETAIL_API = "mtop.taobao.idle.pc.detail"
+USER_HEAD_API = "mtop.idle.web.user.page.head"  # the seller page's header (name, location)
 
 
 class EnvelopeError(ValueError):
@@ -142,3 +143,14 @@ def _millis_to_iso(value) -> str | None:
     from datetime import datetime, timezone
     seconds = int(value) / (1000 if len(str(value)) == 13 else 1)
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_user_head(envelope) -> dict:
+    """Return ``{seller_id, name, location}`` from a seller page's head answer."""
+    data = check_envelope(envelope)
+    base = ((data.get("module") or {}).get("base")) or {}
+    info = data.get("baseInfo") or {}
+    if not info.get("kcUserId") and not base.get("displayName"):
+        raise EnvelopeError("seller head has no baseInfo.kcUserId / module.base.displayName")
+    return {"seller_id": str(info.get("kcUserId") or ""), "name": base.get("displayName"),
+            "location": base.get("ipLocation")}

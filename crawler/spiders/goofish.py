@@ -17,7 +17,7 @@ from crawler.spiders.base import FacetradeSpider
 
 logger = logging.getLogger(__name__)
 API_WAIT_SECONDS = 20.0
-_APIS = (goofish.SEARCH_API, goofish.DETAIL_API)
+_APIS = (goofish.SEARCH_API, goofish.DETAIL_API, goofish.USER_HEAD_API)
 
 
 def skip_heavy_resources(request) -> bool:
@@ -46,6 +46,7 @@ class GoofishSpider(FacetradeSpider):
         super().__init__(*args, **kwargs)
         self.queues: dict[int, asyncio.Queue] = {}
         self.open_pages: set = set()
+        self.sellers_seen: set = {None}
 
     # -- API answers captured from the page ---------------------------------------------
     def _queue(self, page) -> asyncio.Queue:
@@ -171,9 +172,10 @@ class GoofishSpider(FacetradeSpider):
         if capture is None:
             self.hostile(response.url, "no detail API answer; keeping the search-result data")
         yield self.listing_item({**listing, **(detail or {})}, query, capture if detail else None)
-        if detail and self.profile.fetch_sellers and detail.get("seller_id"):
-            yield SellerItem(platform=self.profile.platform, seller_id=detail["seller_id"],
-                             name=detail.get("seller_name"), url=detail.get("seller_url"))
+        if detail and self.profile.fetch_sellers and detail.get("seller_id") not in self.sellers_seen:
+            self.sellers_seen.add(detail.get("seller_id"))
+            yield self.browser_request(self.profile.url("seller_url", seller_id=detail["seller_id"]),
+                                       self.parse_seller, self.seller_failed, seller_id=detail["seller_id"])
         finished = self.pages.finish_one(query, page_no)
         if finished:
             yield finished
@@ -189,3 +191,24 @@ class GoofishSpider(FacetradeSpider):
         finished = self.pages.finish_one(kwargs["query"], kwargs["page_no"])
         if finished:
             yield finished
+
+    async def parse_seller(self, response, seller_id):
+        page = response.meta["playwright_page"]
+        try:
+            capture = await self.next_answer(page, goofish.USER_HEAD_API)
+        finally:
+            self.queues.pop(id(page), None)
+            await page.close()
+        head = self.envelope(capture, goofish.parse_user_head) if capture else None
+        if head is None:
+            self.hostile(response.url, "no usable seller page answer")
+            return
+        yield SellerItem(platform=self.profile.platform, seller_id=seller_id, name=head.get("name"),
+                         url=response.url, capture=Capture(**{**vars(capture), "kind": "seller_page"}))
+
+    async def seller_failed(self, failure):
+        page = failure.request.meta.get("playwright_page")
+        if page is not None:
+            await page.close()
+        if "blocked" not in str(failure.value):
+            self.hostile(failure.request.url, f"seller page failed: {failure.value!r}")
