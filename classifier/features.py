@@ -208,7 +208,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         # Offsets back to the seller's text are only needed where a rule fired.
         with_hits = [i for i, h in enumerate(hits) if h]
         tracked: list[Normalized | None] = [None] * len(texts)
-        for i, norm in zip(with_hits, normalize_many_tracked([texts[i] for i in with_hits])):
+        for i, norm in zip(with_hits, normalize_many_tracked([texts[i] for i in with_hits],
+                                                                 [normalized[i] for i in with_hits])):
             tracked[i] = norm
         contacts = [find_contacts(t) for t in normalized]
         text_block = self._text_matrix(normalized)

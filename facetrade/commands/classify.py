@@ -92,7 +92,7 @@ def _classify_stored(clf, db_path) -> tuple[int, int]:
 
 @click.command(epilog=example("""
 facetrade classify listings.jsonl -o verdicts.jsonl
-cat listings.jsonl | facetrade classify - | jq 'select(.label == 1)'
+facetrade classify - < listings.jsonl > verdicts.jsonl
 facetrade classify --stored
 """))
 @click.argument("input_file", required=False, type=click.File("r", encoding="utf-8"))
