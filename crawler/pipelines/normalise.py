@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_TEXT_FIELDS = ("title", "description", "seller_name", "location")
+# Longer text is padding or an attack, not a listing: keep the start, say it was cut.
+_LIMITS = {"title": 2_000, "description": 100_000, "seller_name": 500, "location": 500}
 
 
 def tidy(value):
@@ -41,6 +42,13 @@ class NormalisePipeline:
         if not isinstance(item, ListingItem):
             return item
         listing = {k: tidy(v) for k, v in item.listing.items()}
+        for name, limit in _LIMITS.items():
+            value = listing.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                if self.run:
+                    self.run.error("oversized %s (%s chars) cut to %s at %s", name, f"{len(value):,}",
+                                   f"{limit:,}", listing.get("url"))
+                listing[name] = value[:limit] + f" …[cut {len(value) - limit:,} characters]"
         try:
             item.record = record_from_dict(listing)
         except RecordError as exc:

@@ -76,10 +76,25 @@ class GoofishSpider(FacetradeSpider):
             if api in capture.url:
                 return capture
 
+    def _answered(self, page, api: str) -> Capture | None:
+        """An API answer a page already received (its page itself may have failed later)."""
+        queue = self.queues.pop(id(page), None) if page is not None else None
+        while queue is not None and not queue.empty():
+            capture = queue.get_nowait()
+            if api in capture.url:
+                return capture
+        return None
+
     def envelope(self, capture: Capture, parse, *args):
         """Parse one API answer; None (logged, or the site stopped when blocked) if unusable."""
         try:
-            return parse(json.loads(capture.body.decode("utf-8", errors="replace")), *args)
+            text = capture.body.decode("utf-8")
+        except UnicodeDecodeError:
+            # GBK labelled as UTF-8 happens on Chinese sites; GB18030 reads every GBK byte.
+            self.hostile(capture.url, "API answer is not the UTF-8 it claims; read as GB18030")
+            text = capture.body.decode("gb18030", errors="replace")
+        try:
+            return parse(json.loads(text), *args)
         except ValueError as exc:
             if isinstance(exc, goofish.EnvelopeError) and exc.blocked:
                 stop_for_block(self.crawler, f"{exc} at {capture.url}")
@@ -95,7 +110,7 @@ class GoofishSpider(FacetradeSpider):
             # Hold the download slot until the page's own API call has answered, so pacing
             # covers the API calls and block pages are seen before the next page loads.
             meta["playwright_page_methods"] = [
-                PageMethod("wait_for_selector", wait_for, timeout=API_WAIT_SECONDS * 1000)]
+                PageMethod("wait_for_selector", wait_for, state="attached", timeout=API_WAIT_SECONDS * 1000)]
         return scrapy.Request(url, callback=callback, errback=errback or self.page_failed, cb_kwargs=cb_kwargs,
                               dont_filter=True, meta=meta)
 
@@ -183,11 +198,14 @@ class GoofishSpider(FacetradeSpider):
     async def detail_failed(self, failure):
         kwargs = failure.request.cb_kwargs
         page = failure.request.meta.get("playwright_page")
+        capture = self._answered(page, goofish.DETAIL_API)
         if page is not None:
             await page.close()
+        detail = self.envelope(capture, goofish.parse_detail, self.profile.base_url) if capture else None
         if "blocked" not in str(failure.value):
-            self.hostile(failure.request.url, f"detail failed, keeping the search-result data: {failure.value!r}")
-        yield self.listing_item(kwargs["listing"], kwargs["query"], None)
+            kept = "using its API answer" if detail else "keeping the search-result data"
+            self.hostile(failure.request.url, f"detail page failed ({kept}): {failure.value!r}")
+        yield self.listing_item({**kwargs["listing"], **(detail or {})}, kwargs["query"], capture if detail else None)
         finished = self.pages.finish_one(kwargs["query"], kwargs["page_no"])
         if finished:
             yield finished
