@@ -14,15 +14,19 @@ logger = logging.getLogger(__name__)
 FINDINGS_PER_MESSAGE = 20  # longer digests are split; each finding is in exactly one message
 
 
-def _platform(job: Job) -> str:
-    from crawler.profiles import load_profile
-    return load_profile(job.site, base_url=job.base_url).platform
+def _platform(job: Job) -> str | None:
+    from crawler.profiles import ProfileError, load_profile
+    try:
+        return load_profile(job.site, base_url=job.base_url).platform
+    except ProfileError:  # the run has already failed (and is alerted) for this reason
+        return None
 
 
 def run_findings(db, job: Job, run_id: int) -> list[dict]:
     """Listings this run saw that the classifier flags at or above the job's min_score."""
     started = db.execute("SELECT started_at FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()
-    if not started:
+    platform = _platform(job)
+    if not started or platform is None:
         return []
     rows = db.execute(
         "SELECT l.platform, l.listing_id, l.title, l.url, l.price_text, c.score, c.category"
@@ -30,7 +34,7 @@ def run_findings(db, job: Job, run_id: int) -> list[dict]:
         "  WHERE listing_ref = l.id)"
         " WHERE l.platform = ? AND l.last_seen_at >= ? AND l.status != 'removed' AND c.label = 1"
         " AND c.score >= ? ORDER BY c.score DESC, l.id",
-        (_platform(job), started[0], job.alerts.min_score)).fetchall()
+        (platform, started[0], job.alerts.min_score)).fetchall()
     keys = ("platform", "listing_id", "title", "url", "price", "score", "category")
     return [dict(zip(keys, row), key=f"finding:{row[0]}:{row[1]}") for row in rows]
 

@@ -36,7 +36,7 @@ class Alert:
         return "\n".join([self.title, *self.lines])
 
 
-_MARKUP = re.compile(r"[`*_\[\]<>|#~]")
+_MARKUP = re.compile(r"[`*\[\]<>|#~]")
 
 
 def _plain(text: str) -> str:

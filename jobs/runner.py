@@ -7,7 +7,9 @@ import logging
 import os
 import subprocess
 import sys
+import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,17 @@ class RunResult:
     exit_code: int | None = None
     message: str = ""
     output: list[str] = field(default_factory=list)
+
+
+def open_db_retrying(db_path, attempts: int = 10):
+    """open_db, retried: two processes migrating a brand-new database at once can collide."""
+    for attempt in range(attempts):
+        try:
+            return open_db(db_path)
+        except sqlite3.OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 def job_paths(db_path, name: str) -> tuple[Path, Path]:
@@ -52,6 +65,8 @@ class JobRunner:
     def __init__(self, db_path):
         self.db_path = db_path
         self.running: dict[str, subprocess.Popen] = {}
+        self.busy: set[str] = set()  # jobs between their start and their last alert
+        self.stopping = False
         self._guard = threading.Lock()
 
     def run(self, job: Job) -> RunResult:
@@ -66,7 +81,7 @@ class JobRunner:
             return self._run_locked(job, jobdir)
 
     def _run_locked(self, job: Job, jobdir: Path) -> RunResult:
-        db = open_db(self.db_path)
+        db = open_db_retrying(self.db_path)
         try:
             before = db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
         finally:
@@ -104,6 +119,7 @@ class JobRunner:
 
     def stop_all(self) -> None:
         """Ask every running crawl to stop (SIGTERM: Scrapy finishes in-flight pages, records the run)."""
+        self.stopping = True
         with self._guard:
             for name, proc in self.running.items():
                 logger.warning("job %s: stopping its crawl (pid %s)", name, proc.pid)
@@ -111,19 +127,21 @@ class JobRunner:
 
     def _record(self, job: Job, jobdir: Path, before: int, code: int, output: list[str]) -> RunResult:
         """Label the crawl's run with the job name, or record a failed run when none was made."""
-        db = open_db(self.db_path)
+        db = open_db_retrying(self.db_path)
         store = Store(db)
         try:
             row = db.execute("SELECT id, status, blocked_reason FROM crawl_runs WHERE id > ? AND job = ?"
                              " ORDER BY id DESC LIMIT 1", (before, str(jobdir.resolve()))).fetchone()
             tail = "\n".join(output[-15:])
+            # A crawl we stopped (scheduler shutting down) was interrupted; any other death is a failure.
+            died = "interrupted" if self.stopping and code < 0 else "failed"
             if row is None:
                 run_id = store.start_run(site=job.site, job=job.name, query=" | ".join(job.queries)[:2000])
-                store.finish_run(run_id, status="failed", stats={"exit_code": code, "output": tail})
-                return RunResult(job.name, "failed", run_id, code, _last_error(output, code), output)
+                store.finish_run(run_id, status=died, stats={"exit_code": code, "output": tail})
+                return RunResult(job.name, died, run_id, code, _last_error(output, code), output)
             run_id, status, reason = row
             if status == "running":  # the crawl died without closing its run (killed, crashed)
-                status = "failed"
+                status = died
                 store.finish_run(run_id, status=status, stats={"exit_code": code, "output": tail})
             store.update_run(run_id, job=job.name)
             message = reason if status == "blocked" else _last_error(output, code) if status == "failed" else ""

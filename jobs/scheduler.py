@@ -4,37 +4,42 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from findings.db import open_db
-
 from jobs.alerts import send_alerts
 from jobs.config import Job, JobsFile
-from jobs.runner import JobRunner, RunResult
+from jobs.runner import JobRunner, RunResult, open_db_retrying
 
 logger = logging.getLogger(__name__)
 
 
 def run_and_alert(runner: JobRunner, jobs: JobsFile, job: Job) -> RunResult:
     """One run of a job, then its alerts; never raises, so the scheduler keeps going."""
+    runner.busy.add(job.name)
     try:
         result = runner.run(job)
+        if result.status != "skipped":
+            _alert(runner, jobs, job, result)
+        return result
     except Exception:  # a broken job must not take the scheduler down with it
         logger.exception("job %s: the run itself failed", job.name)
         return RunResult(job.name, "failed", message="scheduler error; see the log")
-    if result.status == "skipped":
-        return result
-    db = open_db(runner.db_path)
+    finally:
+        runner.busy.discard(job.name)
+
+
+def _alert(runner: JobRunner, jobs: JobsFile, job: Job, result: RunResult) -> None:
+    db = open_db_retrying(runner.db_path)
     try:
         send_alerts(db, jobs, job, result)
     except Exception:
         logger.exception("job %s: sending alerts failed", job.name)
     finally:
         db.conn.close()
-    return result
 
 
 def _log_event(event) -> None:
@@ -64,13 +69,15 @@ def build_scheduler(jobs: JobsFile, runner: JobRunner) -> BlockingScheduler:
 def serve(jobs: JobsFile, db_path) -> None:
     """Run until SIGTERM/SIGINT; then stop the running crawls cleanly and wait for them."""
     runner = JobRunner(db_path)
+    open_db_retrying(db_path).conn.close()  # migrate now, not inside the first runs
     scheduler = build_scheduler(jobs, runner)
 
     def stop(signum, frame):
         logger.warning("%s: stopping — running crawls are asked to finish their pages",
                        signal.Signals(signum).name)
         runner.stop_all()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -81,7 +88,8 @@ def serve(jobs: JobsFile, db_path) -> None:
         logger.warning("no enabled jobs in %s: nothing to do", jobs.path)
         return
     scheduler.start()  # blocks until stop()
-    runner.stop_all()
+    while runner.busy:  # let the stopped crawls record their runs and send their alerts
+        time.sleep(0.2)
     logger.info("scheduler stopped")
 
 
