@@ -14,15 +14,19 @@ from classifier.tables import (CHINESE_DIGITS, DOC_SEP, PINYIN_TERMS, VARIANTS, 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 # Separators sellers insert between the characters of one word: "人.脸", "人 脸", "微-信".
-_CJK_SEP = re.compile(rf"(?<=[{_CJK}])[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]{{1,3}}(?=[{_CJK}])")
+_SEP_CLASS = rf"[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]"
+# A separator first (then a lookbehind for the Chinese char before it): a leading character
+# class lets the regex engine skip ahead fast.
+_CJK_SEP = re.compile(rf"{_SEP_CLASS}(?<=[{_CJK}]{_SEP_CLASS}){_SEP_CLASS}{{0,2}}(?=[{_CJK}])")
 _DIGIT_RUN = re.compile(r"\d+(?:[ \-_*·•/|~]{1,2}\d+)+")
-_LETTER_RUN = re.compile(rf"(?<![a-z0-9])[a-z](?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z])+(?![a-z0-9])")
+# Lookbehinds come after the first letter: a literal first lets the regex engine skip ahead fast.
+_LETTER_RUN = re.compile(rf"[a-z](?<![a-z0-9][a-z])(?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z])+(?![a-z0-9])")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
 _NUMERAL_RUN = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]{5,}")
 _SPACES = re.compile(r" {2,}")
 # Single letters that mean a platform only in context: "加v", "v:demo", "q:10001".
-_LETTER_CONTACT = re.compile(r"(?<=[加+找私])v(?![a-z0-9])|(?<![a-z0-9_])v(?=[:=] ?[a-z0-9])"
-                             r"|(?<![a-z0-9_])q(?=[:=]? ?[1-9]\d{4})")
+_LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9]))"
+                             r"|q(?<![a-z0-9_]q)(?=[:=]? ?[1-9]\d{4})")
 _LETTER_CANON = {"v": "微信", "q": "qq"}
 _MAX_PASSES = 5
 

@@ -1,0 +1,164 @@
+"""Normalise a batch in one pass and map spans back to the original text lazily, from recorded edits."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+
+import numpy as np
+
+from classifier.normalize import _MAX_PASSES, _STEPS, _non_unit
+from classifier.tables import DOC_SEP, char_table
+
+
+class _Stage:
+    """The edits one normalisation step made (old offsets), to map new offsets back to old ones."""
+
+    __slots__ = ("starts", "ends", "lengths", "_new")
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, lengths: np.ndarray):
+        self.starts, self.ends, self.lengths = starts, ends, lengths
+        self._new = None  # new-offset tables, built only when a span is asked for
+
+    def _tables(self):
+        change = self.lengths - (self.ends - self.starts)
+        new_starts = self.starts + np.concatenate(([0], np.cumsum(change)[:-1]))
+        self._new = (new_starts.tolist(), (new_starts + self.lengths).tolist(), self.starts.tolist(),
+                     self.ends.tolist(), (self.lengths == self.ends - self.starts).tolist())
+        return self._new
+
+    def back(self, pos: int, last: bool) -> int:
+        """Return the old index of new character ``pos``: its first old char, or its last if ``last``."""
+        new_starts, new_ends, starts, ends, same = self._new or self._tables()
+        j = bisect.bisect_right(new_starts, pos) - 1
+        if j < 0:
+            return pos
+        if pos >= new_ends[j]:
+            return ends[j] + pos - new_ends[j]
+        if same[j]:  # a same-length replacement maps char by char
+            return starts[j] + pos - new_starts[j]
+        return ends[j] - 1 if last else starts[j]
+
+
+def _apply_text(text: str, edits) -> str:
+    out, pos = [], 0
+    for start, end, repl in edits:
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class BatchNormalized:
+    """Normalised texts of a batch; ``span(doc, a, b)`` maps a normalised span back to the original.
+
+    Parameters
+    ----------
+    texts : list of str
+        Texts as the sellers wrote them.
+
+    Notes
+    -----
+    The result equals :func:`classifier.normalize.normalize` on each text, but only the
+    edits are recorded (not a map per character), so offsets cost nothing until asked for.
+    """
+
+    def __init__(self, texts: list[str]):
+        self.originals = texts
+        stages = []
+        docs = _translate(texts, stages)
+        active = list(range(len(docs)))
+        for _ in range(_MAX_PASSES):  # repeat until stable, as normalize() does
+            if not active:
+                break
+            active = _one_pass(docs, active, stages)
+        self._stages = stages[::-1]
+        self.texts = docs
+        self._new_base = _bases(docs)
+        self._old_base = _bases(texts)
+
+    def span(self, doc: int, start: int, end: int) -> tuple[int, int]:
+        """Map normalised ``[start, end)`` of text ``doc`` to original offsets (as ``Normalized.span``)."""
+        if end <= start or not self.texts[doc]:
+            if start >= len(self.texts[doc]):
+                return len(self.originals[doc]), len(self.originals[doc])
+            end = start + 1
+            a, _ = self.span(doc, start, end)
+            return a, a
+        first, last = self._new_base[doc] + start, self._new_base[doc] + end - 1
+        for stage in self._stages:
+            first, last = stage.back(first, False), stage.back(last, True)
+        base = self._old_base[doc]
+        return first - base, last + 1 - base
+
+
+@functools.lru_cache(maxsize=1)
+def _code_table() -> np.ndarray:
+    """The 1:1 part of the character table as an array indexed by code point."""
+    table = char_table()
+    codes = np.arange(max(table) + 1, dtype=np.uint32)
+    for cp, rep in table.items():
+        if len(rep) == 1:
+            codes[cp] = ord(rep)
+    return codes
+
+
+def _translate(texts: list[str], stages: list) -> list[str]:
+    """Apply the character table to every text at numpy speed; record the chars it expands or drops."""
+    joined = DOC_SEP.join(texts)
+    table, codes = char_table(), _code_table()
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    inside = points < len(codes)
+    points = np.where(inside, codes[np.where(inside, points, 0)], points)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    points[np.cumsum(lengths + 1)[:-1] - 1] = ord(DOC_SEP)  # a DOC_SEP inside a text became a space
+    text = points.tobytes().decode("utf-32-le", "surrogatepass")
+    expand = [(m.start(), m.end(), table[ord(m.group())]) for m in _non_unit().finditer(joined)]
+    if expand:
+        starts, ends, repls = zip(*expand)
+        stages.append(_Stage(np.array(starts), np.array(ends), np.fromiter(map(len, repls), dtype=np.int64)))
+        text = _apply_text(text, expand)
+    return text.split(DOC_SEP) if texts else []
+
+
+def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
+    """Run every step once over the ``active`` docs (edited in place); return those to run again.
+
+    Only docs that a step after the first changed can change again: the separator step
+    cannot enable itself, and the later steps already saw its result.
+    """
+    sub = DOC_SEP.join(docs[i] for i in active)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    rows = np.asarray(active, dtype=np.int64)
+    again = set()
+    for k, step in enumerate(_STEPS):
+        edits = step(sub)
+        if not edits:
+            continue
+        starts, ends, repls = zip(*edits)
+        starts, ends = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        repl_len = np.fromiter(map(len, repls), dtype=np.int64, count=len(repls))
+        sub_base = _base_array(lengths[rows])
+        which = np.searchsorted(sub_base, starts, side="right") - 1
+        shift = _base_array(lengths)[rows[which]] - sub_base[which]
+        stages.append(_Stage(starts + shift, ends + shift, repl_len))
+        lengths[rows] += np.bincount(which, repl_len - (ends - starts), minlength=len(rows)).astype(np.int64)
+        if k:
+            again.update(rows[which].tolist())
+        sub = _apply_text(sub, edits)
+    for i, text in zip(active, sub.split(DOC_SEP)):
+        docs[i] = text
+    return sorted(again)
+
+
+def _base_array(lengths: np.ndarray) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(lengths) else lengths
+
+
+def _bases(texts: list[str]) -> list[int]:
+    out, pos = [], 0
+    for text in texts:
+        out.append(pos)
+        pos += len(text) + 1
+    return out
