@@ -141,3 +141,33 @@ def test_worker_without_redis_says_so(sandbox, tmp_path):
     assert done.returncode == 1
     assert "cannot reach Redis at redis://127.0.0.1:1/0" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_workers_join_and_leave_mid_crawl(sandbox, redis_url, tmp_path):
+    get_json(f"{sandbox}/_sandbox/reset", data=b"")
+    site = get_json(f"{sandbox}/_sandbox/manifest.json")["sites"]["classifieds_zh"]
+    want, pages = expected(site)
+    server = redis.Redis.from_url(redis_url)
+    first = start_worker(site, redis_url, delay="0.1")
+    deadline = time.monotonic() + 120
+    while server.llen("facetrade:items") < 5:
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.02)
+    late = start_worker(site, redis_url, delay="0.1")  # joins a crawl already under way
+    while not any(server.scard(k) == 2 for k in server.keys("facetrade:*:workers")):
+        assert time.monotonic() < deadline and first.poll() is None, "the late worker never joined"
+        time.sleep(0.02)
+    first.send_signal(signal.SIGTERM)  # leaves cleanly: finishes in-flight pages, returns the rest
+    out_first, err_first = first.communicate(timeout=60)
+    assert first.returncode == 3, err_first[-3000:]
+    assert "left before the crawl ended" in out_first
+    out_late, err_late = late.communicate(timeout=180)
+    assert late.returncode == 0, err_late[-3000:]
+    assert int(re.search(r"(\d+) requests", out_late).group(1)) > 1
+    db_path = tmp_path / "f.db"
+    done = subprocess.run(ingest(redis_url, db_path, "--until-idle"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ids, runs = stored(db_path)
+    assert set(ids) == want and len(ids) == len(want)
+    assert [s for s, _ in runs] == ["ok"]
+    assert get_json(f"{sandbox}/_sandbox/stats.json")["classifieds_zh/requests"] == pages  # nothing twice

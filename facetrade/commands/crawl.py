@@ -53,7 +53,7 @@ def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, redis_
     if redis_url:
         from crawler.distributed import worker_summary
         click.echo(worker_summary(summary))
-        sys.exit(EXIT_BLOCKED if summary["status"] == "blocked" else 0)
+        sys.exit({"blocked": EXIT_BLOCKED, "interrupted": EXIT_INTERRUPTED}.get(summary["status"], 0))
     _print_summary(summary)
     if summary["status"] == "blocked":
         click.echo(_blocked_message(summary), err=True)
