@@ -61,7 +61,7 @@ class Classifier:
         for i, record in enumerate(records):
             score = float(scores[i])
             label = int(score >= self.threshold)
-            reasons = rule_reasons(record, analysis.tracked[i], analysis.hits[i])
+            reasons = rule_reasons(record, analysis.hits[i], analysis.batch, i)
             reasons += [{"kind": "contact", "contact_kind": c["kind"], "value": c["value"]}
                         for c in analysis.contacts[i]]
             reasons += top[i]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.normalize import Normalized
+from classifier.offsets import BatchNormalized
 from classifier.rules import RuleHit
 
 TOP_FEATURES = 3
@@ -21,13 +21,30 @@ def _field_span(record: dict, start: int, end: int) -> dict:
     return {"field": field, "start": a, "end": b, "text": text[a:b]}
 
 
-def rule_reasons(record: dict, norm: Normalized | None, hits: list[RuleHit]) -> list[dict]:
-    """Return one reason per rule hit, spans mapped back to the seller's own text."""
+def rule_reasons(record: dict, hits: list[RuleHit], batch: BatchNormalized, doc: int) -> list[dict]:
+    """Return one reason per rule hit, spans mapped back to the seller's own text.
+
+    Parameters
+    ----------
+    record : dict
+        The listing (its ``title`` and ``description`` give the field-relative spans).
+    hits : list of RuleHit
+        The rules that fired on the normalised text.
+    batch : BatchNormalized
+        The batch's normalisation, which maps normalised spans back to the original.
+    doc : int
+        The listing's position in the batch.
+
+    Returns
+    -------
+    list of dict
+    """
     reasons = []
+    size = len(batch.texts[doc]) if hits else 0
     for hit in hits:
         spans = []
         for start, end in hit.spans[:5]:
-            a, b = norm.span(start, min(end, len(norm.text)))
+            a, b = batch.span(doc, start, min(end, size))
             spans.append(_field_span(record, a, b))
         reasons.append({"kind": "rule", "rule_id": hit.rule.id, "description": hit.rule.description,
                         "category": hit.rule.category, "weight": hit.rule.weight, "spans": spans})
@@ -42,7 +59,7 @@ def feature_reasons(matrix, coef: np.ndarray, names) -> list[list[dict]]:
         lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
         cols = matrix.indices[lo:hi]
         contrib = matrix.data[lo:hi] * coef[cols]
-        order = np.argsort(-contrib)[:TOP_FEATURES]
+        order = np.lexsort((cols, -contrib))[:TOP_FEATURES]  # ties: lowest column first, stable
         out.append([{"kind": "feature", "feature": str(names[cols[i]]), "weight": round(float(contrib[i]), 3)}
                     for i in order if contrib[i] > 0])
     return out

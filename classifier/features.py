@@ -15,7 +15,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import chi2
 
-from classifier.normalize import Normalized, normalize_many, normalize_many_tracked, normalize_text
+from classifier.ngrams import NgramIndex, code_points
+from classifier.normalize import normalize_many, normalize_text
+from classifier.offsets import BatchNormalized
 from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
 from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals
 from classifier.tables import DOC_SEP
@@ -36,7 +38,7 @@ class Analysis:
 
     texts: list[str]
     normalized: list[str]
-    tracked: list[Normalized | None]
+    batch: BatchNormalized
     hits: list[list[RuleHit]]
     contacts: list[list[dict]]
     matrix: sp.csr_matrix
@@ -79,13 +81,12 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
 
 
-def _whole_words(joined: str, ends, cols, key_len, key_latin) -> np.ndarray:
+def _whole_words(points: np.ndarray, ends, cols, key_len, key_latin) -> np.ndarray:
     """Keep matches of Latin words only where they are whole words ("id" not in "video")."""
     latin = key_latin[cols]
     if not latin.any():
         return np.ones(len(cols), dtype=bool)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    word = ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57))
+    word = ((points >= 97) & (points <= 122)) | ((points >= 48) & (points <= 57))
     word = np.concatenate([[False], word, [False]])  # pad: index i+1 is char i
     starts = ends - key_len[cols] + 1
     inside = word[starts] | word[ends + 2]
@@ -153,9 +154,15 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def _build(self):
         self.matcher_ = RuleMatcher(self.rules_)
+        # Keys of 1-3 chars (most of them) are found with a numpy hash lookup; the longer
+        # words and those that must match whole go through Aho-Corasick.
+        whole = set(self.whole_words_)
+        short = {k: i for k, i in self.vocabulary_.items() if len(k) <= 3 and k not in whole}
+        self.ngrams_ = NgramIndex(short)
         automaton = ahocorasick.Automaton()
         for key, idx in self.vocabulary_.items():
-            automaton.add_word(key, idx)
+            if key not in short:
+                automaton.add_word(key, idx)
         automaton.make_automaton()
         self.automaton_ = automaton
         self.key_len_ = np.zeros(len(self.vocabulary_), dtype=np.int64)
@@ -174,7 +181,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_"):  # rebuilt on load: smaller, version-proof
+        for key in ("matcher_", "automaton_", "ngrams_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
 
@@ -203,38 +210,34 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
     def analyse(self, X) -> Analysis:
         """Featurise listings and keep the intermediate results the explanations need."""
         texts = [listing_text(r) for r in X]
-        normalized = normalize_many(texts)
+        batch = BatchNormalized(texts)  # offsets back to the seller's text only when asked
+        normalized = batch.texts
         hits = self.matcher_.match_many(normalized)
-        # Offsets back to the seller's text are only needed where a rule fired.
-        with_hits = [i for i, h in enumerate(hits) if h]
-        tracked: list[Normalized | None] = [None] * len(texts)
-        for i, norm in zip(with_hits, normalize_many_tracked([texts[i] for i in with_hits],
-                                                                 [normalized[i] for i in with_hits])):
-            tracked[i] = norm
         contacts = [find_contacts(t) for t in normalized]
         text_block = self._text_matrix(normalized)
         extra = self._extra_matrix(X, normalized, hits, contacts)
         matrix = (text_block + extra).tocsr()
-        return Analysis(texts, normalized, tracked, hits, contacts, matrix)
+        return Analysis(texts, normalized, batch, hits, contacts, matrix)
 
     def _text_matrix(self, normalized: list[str]) -> sp.csr_matrix:
         joined = DOC_SEP.join(normalized)
+        points = code_points(joined)
+        starts, cols = self.ngrams_.find(points)
         found = list(self.automaton_.iter(joined))
-        n_docs = len(normalized)
-        if not found:
-            return sp.csr_matrix((n_docs, self.n_features_))
-        flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found))
-        ends, cols = flat[0::2], flat[1::2]
-        keep = _whole_words(joined, ends, cols, self.key_len_, self.key_latin_)
-        ends, cols = ends[keep], cols[keep]
-        bounds = np.cumsum([len(t) + 1 for t in normalized])
-        rows = np.searchsorted(bounds, ends, side="right")
-        matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(n_docs, self.n_features_))
+        if found:
+            flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found))
+            ends, long_cols = flat[0::2], flat[1::2]
+            keep = _whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
+            starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
+            cols = np.concatenate([cols, long_cols[keep]])
+        lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
+        rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
+        matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(normalized), self.n_features_))
         matrix.sum_duplicates()
-        matrix.data[:] = 1.0  # presence, not counts: repetition is cheap for sellers
-        norms = np.sqrt(np.diff(matrix.indptr)).astype(float)
-        norms[norms == 0] = 1.0
-        return sp.diags(1.0 / norms) @ matrix
+        counts = np.diff(matrix.indptr)
+        # presence, not counts (repetition is cheap for sellers), each row of unit length
+        matrix.data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
+        return matrix
 
     def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
         rows, cols, vals = [], [], []

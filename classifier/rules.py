@@ -143,7 +143,8 @@ class RuleMatcher:
         # Terms in one automaton scanned over the whole batch; context terms in another,
         # scanned only over the few texts where a rule term hit (context words are common).
         self.automaton = _automaton({k: [x for x in v if x[1] == "t"] for k, v in roles.items()})
-        self.context_automaton = _automaton({k: [x for x in v if x[1] != "t"] for k, v in roles.items()})
+        self.context_automaton = _context_automaton({k: [x for x in v if x[1] != "t"] for k, v in roles.items()})
+        self.with_context = {i for i, r in enumerate(rules) if r.context or r.negative}
         self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
 
     def match_many(self, texts: list[str]) -> list[list[RuleHit]]:
@@ -160,11 +161,14 @@ class RuleMatcher:
             for rule_idx, role in roles:
                 found[doc][(rule_idx, role)].append(span)
         self._patterns(joined, texts, starts, found)
+        with_context = self.with_context
         for doc, doc_found in found.items():
-            if any(self.rules[i].context or self.rules[i].negative for i, _ in doc_found):
+            needed = {i for i, _ in doc_found if i in with_context}
+            if needed:  # only the rules that hit here need their context words
                 for end, (length, roles) in self.context_automaton.iter(texts[doc]):
-                    for rule_idx, role in roles:
-                        doc_found[(rule_idx, role)].append((end + 1 - length, end + 1))
+                    for rule_idx in needed.intersection(roles):
+                        for role in roles[rule_idx]:
+                            doc_found[(rule_idx, role)].append((end + 1 - length, end + 1))
         return [self._resolve(found.get(doc)) for doc in range(len(texts))]
 
     def _patterns(self, joined, texts, starts, found) -> None:
@@ -202,6 +206,19 @@ def _automaton(roles: dict) -> ahocorasick.Automaton:
     for key, value in roles.items():
         if value:
             automaton.add_word(key, (len(key), tuple(value)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _context_automaton(roles: dict) -> ahocorasick.Automaton:
+    """Context words → ``(length, {rule index: roles})``, so a match touches only the rules that hit."""
+    automaton = ahocorasick.Automaton()
+    for key, value in roles.items():
+        if value:
+            by_rule = defaultdict(list)
+            for rule_idx, role in value:
+                by_rule[rule_idx].append(role)
+            automaton.add_word(key, (len(key), {i: tuple(r) for i, r in by_rule.items()}))
     automaton.make_automaton()
     return automaton
 
