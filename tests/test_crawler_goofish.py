@@ -110,3 +110,8 @@ def test_taobao_crawl_follows_s_offsets_through_gbk_pages(sandbox, tmp_path):
     assert len(want) > 2 * 44 and set(ids) == want and len(ids) == len(want)
     titles = [t for (t,) in rows(db_path, "SELECT title FROM listings")]
     assert not any("\ufffd" in t or "<span" in t for t in titles)  # decoded GBK, highlight tags gone
+    # Item pages are read too: cover titles ("学习资料") say what they sell only there.
+    described = rows(db_path, "SELECT count(*) FROM listings WHERE coalesce(description, '') != ''")[0][0]
+    assert described >= 0.95 * len(ids)
+    cover = rows(db_path, "SELECT description FROM listings WHERE title LIKE '学习资料%' AND description != ''")
+    assert cover, "no cover-title listing came with its description"

@@ -88,3 +88,26 @@ def parse_config(config: dict, page_url: str) -> tuple[list[dict], dict]:
 def parse_page(text: str, page_url: str) -> tuple[list[dict], dict]:
     """Parse a whole search page's text."""
     return parse_config(extract_page_config(text), page_url)
+
+
+_DETAIL_TEXT = ("#description .content", "#J_DivItemDesc", ".tb-subtitle")
+
+
+def parse_detail(text: str) -> dict:
+    """Return what a legacy item page adds to its search row: the description (and title).
+
+    Cover-title offers ("学习资料") say what they sell only here, so the classifier needs it.
+    """
+    from parsel import Selector
+
+    root = Selector(text=text)
+    found = {}
+    for css in _DETAIL_TEXT:
+        value = _clean(" ".join(root.css(css).xpath("string()").getall()))
+        if value:
+            found["description"] = value
+            break
+    title = _clean(root.css(".tb-main-title").xpath("string()").get())
+    if title:
+        found["title"] = title
+    return found

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import scrapy
 
 from crawler.items import Capture, PageDone
-from crawler.parsers.taobao import PageConfigError, parse_page
+from crawler.parsers.taobao import PageConfigError, parse_detail, parse_page
 from crawler.spiders.base import FacetradeSpider
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,16 @@ class TaobaoSpider(FacetradeSpider):
             self.hostile(response.url, str(exc))
             return
         capture = Capture.from_response(response, kind="search_page")
+        waiting = 0
         for listing in listings:
-            yield self.listing_item(listing, query, capture)
+            if self.known_detail(listing):
+                yield self.listing_item(listing, query, None, hit_only=True)
+            elif self.wants_detail(listing):
+                waiting += 1
+                yield scrapy.Request(listing["url"], callback=self.parse_item, errback=self.item_failed,
+                                     cb_kwargs={"query": query, "page": page, "listing": listing})
+            else:
+                yield self.listing_item(listing, query, capture)
         size = int(pager.get("pageSize") or size)
         total = pager.get("totalPage")
         has_next = bool(listings) and (int(total) > page if str(total or "").isdigit() else len(listings) >= size)
@@ -48,5 +56,27 @@ class TaobaoSpider(FacetradeSpider):
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_results, errback=self.page_failed,
                                  cb_kwargs={"query": query, "page": page + 1, "size": size})
-        yield PageDone(query=query, page=page, next_url=next_url, last=not has_next,
-                       listings=len(listings), capture=capture)
+        finished = self.pages.start(PageDone(query=query, page=page, next_url=next_url, last=not has_next,
+                                             listings=len(listings), capture=capture), waiting)
+        if finished:
+            yield finished
+
+    def parse_item(self, response, query, page, listing):
+        text = self._text(response)
+        if "宝贝不存在" in text or "/noitem" in response.url:
+            self.hostile(response.url, "item page says the item is gone; keeping the search-result data")
+        else:
+            listing.update(parse_detail(text))
+        yield self.listing_item(listing, query, Capture.from_response(response, kind="detail_page"))
+        finished = self.pages.finish_one(query, page)
+        if finished:
+            yield finished
+
+    def item_failed(self, failure):
+        kwargs = failure.request.cb_kwargs
+        if "blocked" not in str(failure.value):
+            self.hostile(failure.request.url, f"item page failed, keeping the search-result data: {failure.value!r}")
+        yield self.listing_item(kwargs["listing"], kwargs["query"], None)
+        finished = self.pages.finish_one(kwargs["query"], kwargs["page"])
+        if finished:
+            yield finished
