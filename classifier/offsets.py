@@ -87,8 +87,17 @@ class BatchNormalized:
             a, _ = self.span(doc, start, end)
             return a, a
         first, last = self._new_base[doc] + start, self._new_base[doc] + end - 1
-        for stage in self._stages:
-            first, last = stage.back(first, False), stage.back(last, True)
+        bisect_right = bisect.bisect_right
+        for stage in self._stages:  # stage.back() inlined for both ends: this loop is hot
+            new_starts, new_ends, starts, ends, same = stage._new or stage._tables()
+            j = bisect_right(new_starts, first) - 1
+            if j >= 0:
+                first = (ends[j] + first - new_ends[j] if first >= new_ends[j]
+                         else starts[j] + first - new_starts[j] if same[j] else starts[j])
+            j = bisect_right(new_starts, last) - 1
+            if j >= 0:
+                last = (ends[j] + last - new_ends[j] if last >= new_ends[j]
+                        else starts[j] + last - new_starts[j] if same[j] else ends[j] - 1)
         base = self._old_base[doc]
         return first - base, last + 1 - base
 
