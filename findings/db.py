@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import fcntl
 import importlib
 
 import sqlite_utils
@@ -51,9 +52,25 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
     db = sqlite_utils.Database(conn)
     configure(db)
     if migrate:
-        for name in MIGRATION_SETS:
-            importlib.import_module(name).migrations.apply(db)
+        migrate_db(db, path)
     return db
+
+
+def migrate_db(db: sqlite_utils.Database, path: Path) -> None:
+    """Apply every pending migration, one process at a time.
+
+    Two processes opening a brand-new file at once (a scheduler starting several crawls)
+    would both see a migration pending and the second would fail on "table already
+    exists"; an exclusive lock on a sidecar file serialises them, and the second then
+    finds nothing pending.
+    """
+    sets = [importlib.import_module(name).migrations for name in MIGRATION_SETS]
+    if not any(m.pending(db) for m in sets):
+        return
+    with open(f"{path}.migrate-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for migration_set in sets:
+            migration_set.apply(db)
 
 
 def configure(db: sqlite_utils.Database) -> None:

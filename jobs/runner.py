@@ -7,9 +7,7 @@ import logging
 import os
 import subprocess
 import sys
-import sqlite3
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,17 +27,6 @@ class RunResult:
     exit_code: int | None = None
     message: str = ""
     output: list[str] = field(default_factory=list)
-
-
-def open_db_retrying(db_path, attempts: int = 10):
-    """open_db, retried: two processes migrating a brand-new database at once can collide."""
-    for attempt in range(attempts):
-        try:
-            return open_db(db_path)
-        except sqlite3.OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.2)
 
 
 def job_paths(db_path, name: str) -> tuple[Path, Path]:
@@ -81,7 +68,7 @@ class JobRunner:
             return self._run_locked(job, jobdir)
 
     def _run_locked(self, job: Job, jobdir: Path) -> RunResult:
-        db = open_db_retrying(self.db_path)
+        db = open_db(self.db_path)
         try:
             before = db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
         finally:
@@ -127,7 +114,7 @@ class JobRunner:
 
     def _record(self, job: Job, jobdir: Path, before: int, code: int, output: list[str]) -> RunResult:
         """Label the crawl's run with the job name, or record a failed run when none was made."""
-        db = open_db_retrying(self.db_path)
+        db = open_db(self.db_path)
         store = Store(db)
         try:
             row = db.execute("SELECT id, status, blocked_reason FROM crawl_runs WHERE id > ? AND job = ?"

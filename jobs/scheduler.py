@@ -12,7 +12,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from jobs.alerts import send_alerts
 from jobs.config import Job, JobsFile
-from jobs.runner import JobRunner, RunResult, open_db_retrying
+from findings.db import open_db
+from jobs.runner import JobRunner, RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def run_and_alert(runner: JobRunner, jobs: JobsFile, job: Job) -> RunResult:
 
 
 def _alert(runner: JobRunner, jobs: JobsFile, job: Job, result: RunResult) -> None:
-    db = open_db_retrying(runner.db_path)
+    db = open_db(runner.db_path)
     try:
         send_alerts(db, jobs, job, result)
     except Exception:
@@ -69,7 +70,7 @@ def build_scheduler(jobs: JobsFile, runner: JobRunner) -> BlockingScheduler:
 def serve(jobs: JobsFile, db_path) -> None:
     """Run until SIGTERM/SIGINT; then stop the running crawls cleanly and wait for them."""
     runner = JobRunner(db_path)
-    open_db_retrying(db_path).conn.close()  # migrate now, not inside the first runs
+    open_db(db_path).conn.close()  # migrate now, not inside the first runs
     scheduler = build_scheduler(jobs, runner)
 
     def stop(signum, frame):
