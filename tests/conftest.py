@@ -30,3 +30,13 @@ def cli_env(db_path) -> dict:
 def facetrade_cmd(*args: str) -> list[str]:
     """Command line that runs the installed facetrade CLI with this interpreter."""
     return [sys.executable, "-m", "facetrade", *args]
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory) -> Path:
+    """A classifier model trained once per test session from the repository's data."""
+    from classifier.train import train
+
+    path = tmp_path_factory.mktemp("model") / "classifier.joblib"
+    train(out_path=path)
+    return path
