@@ -77,7 +77,6 @@ def test_two_workers_share_one_frontier_and_fetch_every_page_once(sandbox, redis
     assert len(want) > 30 and pages > len(want) + 3  # several result pages per query
     db_path = tmp_path / "f.db"
     writer = subprocess.Popen(ingest(redis_url, db_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
     workers = [start_worker(site, redis_url) for _ in range(2)]
     outs = [w.communicate(timeout=180) for w in workers]
     for worker, (out, err) in zip(workers, outs):
@@ -85,7 +84,7 @@ def test_two_workers_share_one_frontier_and_fetch_every_page_once(sandbox, redis
     fetched = [int(re.search(r"(\d+) requests", out).group(1)) for out, _ in outs]
     assert all(n > 0 for n in fetched), outs  # both workers took part
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and ("ok", f"redis:") not in [(s, j[:6]) for s, j in stored(db_path)[1]]:
+    while time.monotonic() < deadline and ("ok", "redis:") not in [(s, j[:6]) for s, j in stored(db_path)[1]]:
         time.sleep(0.3)
     writer.send_signal(signal.SIGTERM)
     out, err = writer.communicate(timeout=30)

@@ -61,7 +61,7 @@ def test_exactly_the_taken_down_listings_are_recorded_removed_with_times(recheck
         assert (removed_at is not None) == (listing_id in rechecked["gone"])
         assert status in ("removed", "live")
     out = rechecked["result"].stdout
-    assert f"rechecked 6 listings: 2 removed, 4 still live, 0 unreachable" in out
+    assert "rechecked 6 listings: 2 removed, 4 still live, 0 unreachable" in out
     conn = sqlite3.connect(rechecked["db_path"])
     gone_in_db = {r[0] for r in conn.execute("SELECT listing_id FROM listings WHERE status = 'removed'")}
     assert gone_in_db == set(rechecked["gone"])

@@ -179,7 +179,7 @@ def test_review_app_lists_reports_downloads_and_lets_only_a_lead_mark_sent(world
     analyst = TestClient(app, follow_redirects=False)
     token = demo.login(analyst, "ana_demo", PASSWORD)
     page = analyst.get("/reports")
-    assert page.status_code == 200 and f'<a href="/reports/1">1</a>' in page.text and PLATFORM in page.text
+    assert page.status_code == 200 and '<a href="/reports/1">1</a>' in page.text and PLATFORM in page.text
     download = analyst.get("/reports/1/download?format=csv")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     assert FAKE_ID not in download.text and "000***********0000" in download.text
