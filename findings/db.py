@@ -19,6 +19,7 @@ MIGRATION_SETS = (
     "findings.web.migrations",
     "findings.export.migrations",
     "jobs.migrations",
+    "findings.networks_migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

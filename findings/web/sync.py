@@ -61,7 +61,12 @@ def priority(base: float, now: str | None = None) -> float:
 
 
 def network_size(conn, seller_ref: int | None, listing_ref: int) -> int:
-    """Count other sellers that share a contact with this seller (or this listing)."""
+    """Count other sellers in this listing's network (``facetrade networks build``), else sharing a contact."""
+    from findings.networks import stored_network_size
+
+    stored = stored_network_size(conn, listing_ref)
+    if stored is not None:
+        return stored
     if seller_ref is not None:
         mine = "SELECT lc.contact_ref FROM listings s JOIN listing_contacts lc ON lc.listing_ref = s.id" \
                " WHERE s.seller_ref = :seller"
