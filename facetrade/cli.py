@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "facetrade.commands.review",
     "facetrade.commands.export",
     "facetrade.commands.jobs",
+    "facetrade.commands.research",
 )
 
 

@@ -180,3 +180,57 @@ def get_network(conn, network_id: int) -> dict | None:
             shared[edge["detail"]].update((edge["a"], edge["b"]))
     net["shared_contacts"] = {k: sorted(v) for k, v in sorted(shared.items())}
     return net
+
+
+def _masked_detail(detail: str, masked: bool) -> str:
+    from findings.export.masking import mask_contact
+
+    kind, _, value = detail.partition(":")
+    return f"{kind}:{mask_contact(kind, value)}" if masked and value else detail
+
+
+def export_csv(net: dict, out, *, masked: bool = True) -> None:
+    """One row per link: kind, evidence, and both listings with their sellers."""
+    import csv
+
+    by_ref = {m["id"]: m for m in net["members"]}
+    writer = csv.writer(out)
+    writer.writerow(["network", "kind", "evidence", "listing_a", "seller_a", "listing_b", "seller_b"])
+    for e in net["edges"]:
+        a, b = by_ref.get(e["a"], {}), by_ref.get(e["b"], {})
+        writer.writerow([net["id"], e["kind"], _masked_detail(e["detail"], masked) if e["kind"] == "contact"
+                         else e["detail"], f"{a.get('platform')}:{a.get('listing_id')}", a.get("seller_id") or "",
+                         f"{b.get('platform')}:{b.get('listing_id')}", b.get("seller_id") or ""])
+
+
+def export_graphml(net: dict, out, *, masked: bool = True) -> None:
+    """GraphML: seller and listing nodes, listed-by edges and evidence edges (Gephi, networkx, yEd)."""
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+              '  <key id="type" for="node" attr.name="type" attr.type="string"/>\n'
+              '  <key id="label" for="node" attr.name="label" attr.type="string"/>\n'
+              '  <key id="kind" for="edge" attr.name="kind" attr.type="string"/>\n'
+              '  <key id="evidence" for="edge" attr.name="evidence" attr.type="string"/>\n'
+              f'  <graph id="network-{int(net["id"])}" edgedefault="undirected">\n')
+    sellers = set()
+    for m in net["members"]:
+        seller, listing = m["seller_ref"], int(m["id"])
+        if seller is not None and seller not in sellers:
+            sellers.add(seller)
+            out.write(f'    <node id="s{int(seller)}"><data key="type">seller</data>'
+                      f'<data key="label">{_text(m["seller_name"] or m["seller_id"])}</data></node>\n')
+        out.write(f'    <node id="l{listing}"><data key="type">listing</data>'
+                  f'<data key="label">{_text(m["title"])}</data></node>\n')
+        if seller is not None:
+            out.write(f'    <edge source="s{int(seller)}" target="l{listing}"><data key="kind">listed_by</data></edge>\n')
+    for e in net["edges"]:
+        evidence = _masked_detail(e["detail"], masked) if e["kind"] == "contact" else e["detail"]
+        out.write(f'    <edge source="l{int(e["a"])}" target="l{int(e["b"])}"><data key="kind">{e["kind"]}'
+                  f'</data><data key="evidence">{_text(evidence)}</data></edge>\n')
+    out.write("  </graph>\n</graphml>\n")
+
+
+def _text(value) -> str:
+    from xml.sax.saxutils import escape
+
+    # XML 1.0 cannot hold most control characters, which hostile titles carry.
+    return escape("".join(ch for ch in str(value or "") if ch in "\t\n\r" or ord(ch) >= 32))
