@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from findings.db import open_db
 from findings.web.deps import Settings
-from findings.web.routes import admin, audit, auth, evidence, items, queue, reports, sellers, stats
+from findings.web.routes import admin, audit, auth, evidence, items, networks, queue, reports, sellers, stats
 from findings.web.security import SchemeAwareSessions, SecurityHeaders, load_secret
 from findings.web.sync import sync_queue
 
@@ -31,7 +31,7 @@ def create_app(db_path: str, *, threshold: float = 0.5, secret: str | None = Non
     settings._synced = time.monotonic()
     db.conn.close()
     routes = [*auth.routes, *queue.routes, *items.routes, *sellers.routes, *evidence.routes, *audit.routes,
-              *stats.routes, *admin.routes, *reports.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")]
+              *stats.routes, *admin.routes, *reports.routes, *networks.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")]
     app = Starlette(routes=routes, middleware=[
         Middleware(SecurityHeaders),
         Middleware(SchemeAwareSessions, secret=secret),
