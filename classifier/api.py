@@ -57,11 +57,12 @@ class Classifier:
         scores = self.model.predict_proba(analysis.matrix)[:, 1]
         categories = self.model.predict_category(analysis.matrix)
         top = feature_reasons(analysis.matrix, self.coef, self.feature_names)
+        rules = rule_reasons(records, analysis.hits, analysis.batch)
         results = []
         for i, record in enumerate(records):
             score = float(scores[i])
             label = int(score >= self.threshold)
-            reasons = rule_reasons(record, analysis.hits[i], analysis.batch, i)
+            reasons = rules[i]
             reasons += [{"kind": "contact", "contact_kind": c["kind"], "value": c["value"]}
                         for c in analysis.contacts[i]]
             reasons += top[i]

@@ -21,34 +21,40 @@ def _field_span(record: dict, start: int, end: int) -> dict:
     return {"field": field, "start": a, "end": b, "text": text[a:b]}
 
 
-def rule_reasons(record: dict, hits: list[RuleHit], batch: BatchNormalized, doc: int) -> list[dict]:
-    """Return one reason per rule hit, spans mapped back to the seller's own text.
+def rule_reasons(records: list[dict], hits: list[list[RuleHit]], batch: BatchNormalized) -> list[list[dict]]:
+    """Return, per listing, one reason per rule hit, spans mapped back to the seller's own text.
 
     Parameters
     ----------
-    record : dict
-        The listing (its ``title`` and ``description`` give the field-relative spans).
-    hits : list of RuleHit
-        The rules that fired on the normalised text.
+    records : list of dict
+        The listings (``title`` and ``description`` give the field-relative spans).
+    hits : list of list of RuleHit
+        Per listing, the rules that fired on the normalised text.
     batch : BatchNormalized
         The batch's normalisation, which maps normalised spans back to the original.
-    doc : int
-        The listing's position in the batch.
 
     Returns
     -------
-    list of dict
+    list of list of dict
     """
-    reasons = []
-    size = len(batch.texts[doc]) if hits else 0
-    for hit in hits:
-        spans = []
-        for start, end in hit.spans[:5]:
-            a, b = batch.span(doc, start, min(end, size))
-            spans.append(_field_span(record, a, b))
-        reasons.append({"kind": "rule", "rule_id": hit.rule.id, "description": hit.rule.description,
-                        "category": hit.rule.category, "weight": hit.rule.weight, "spans": spans})
-    return reasons
+    docs, starts, ends = [], [], []
+    for doc, doc_hits in enumerate(hits):  # gather every span first: one vectorised mapping
+        size = len(batch.texts[doc]) if doc_hits else 0
+        for hit in doc_hits:
+            for start, end in hit.spans[:5]:
+                docs.append(doc)
+                starts.append(start)
+                ends.append(min(end, size))
+    mapped = iter(batch.spans(docs, starts, ends))
+    out = []
+    for record, doc_hits in zip(records, hits):
+        reasons = []
+        for hit in doc_hits:
+            spans = [_field_span(record, *next(mapped)) for _ in hit.spans[:5]]
+            reasons.append({"kind": "rule", "rule_id": hit.rule.id, "description": hit.rule.description,
+                            "category": hit.rule.category, "weight": hit.rule.weight, "spans": spans})
+        out.append(reasons)
+    return out
 
 
 def feature_reasons(matrix, coef: np.ndarray, names) -> list[list[dict]]:

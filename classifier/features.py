@@ -19,7 +19,7 @@ from classifier.ngrams import NgramIndex, code_points
 from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
 from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
-from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals
+from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals, original_text, trick_counts
 from classifier.tables import DOC_SEP
 
 logger = logging.getLogger(__name__)
@@ -241,6 +241,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
         rows, cols, vals = [], [], []
+        tricks = trick_counts([original_text(r) for r in X])
         for row, (record, text, doc_hits, doc_contacts) in enumerate(zip(X, normalized, hits, contacts)):
             per_cat = Counter()
             for hit in doc_hits:
@@ -253,7 +254,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
                 rows.append(row)
                 cols.append(self.category_index_[cat])
                 vals.append(math.log1p(weight))
-            for name, value in listing_signals(record, text, doc_contacts).items():
+            for name, value in listing_signals(record, text, doc_contacts, tricks[row]).items():
                 rows.append(row)
                 cols.append(self.signal_index_[name])
                 vals.append(value)

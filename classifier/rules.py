@@ -5,11 +5,13 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from re import _constants as _c, _parser
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 import yaml
 
 from classifier.normalize import normalize_text
@@ -145,7 +147,7 @@ class RuleMatcher:
         self.automaton = _automaton({k: [x for x in v if x[1] == "t"] for k, v in roles.items()})
         self.context_automaton = _context_automaton({k: [x for x in v if x[1] != "t"] for k, v in roles.items()})
         self.with_context = {i for i, r in enumerate(rules) if r.context or r.negative}
-        self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
+        self.patterns = [(i, re.compile(p), _literal_filter(p)) for i, r in enumerate(rules) for p in r.patterns]
 
     def match_many(self, texts: list[str]) -> list[list[RuleHit]]:
         """Return, per normalised text, the rules that fire (context applied)."""
@@ -155,11 +157,15 @@ class RuleMatcher:
             starts.append(pos)
             pos += len(text) + 1
         found: dict[int, dict] = defaultdict(lambda: defaultdict(list))
-        for end, (length, roles) in self.automaton.iter(joined):
-            doc = bisect.bisect_right(starts, end) - 1
-            span = (end + 1 - length - starts[doc], end + 1 - starts[doc])
-            for rule_idx, role in roles:
-                found[doc][(rule_idx, role)].append(span)
+        automaton_iter = self.automaton.iter
+        for doc, text in enumerate(texts):  # per text: no search for which text a hit is in
+            doc_found = None
+            for end, (length, roles) in automaton_iter(text):
+                if doc_found is None:
+                    doc_found = found[doc]
+                span = (end + 1 - length, end + 1)
+                for key in roles:
+                    doc_found[key].append(span)
         self._patterns(joined, texts, starts, found)
         with_context = self.with_context
         for doc, doc_found in found.items():
@@ -172,11 +178,20 @@ class RuleMatcher:
         return [self._resolve(found.get(doc)) for doc in range(len(texts))]
 
     def _patterns(self, joined, texts, starts, found) -> None:
-        for rule_idx, pattern in self.patterns:
+        bases = np.asarray(starts)
+        for rule_idx, pattern, literals in self.patterns:
+            if literals is not None:  # only the texts holding a literal the pattern needs
+                positions = [m.start() for m in literals.finditer(joined)]
+                if not positions:
+                    continue
+                for doc in sorted(set((np.searchsorted(bases, positions, side="right") - 1).tolist())):
+                    for m in pattern.finditer(texts[doc]):
+                        found[doc][(rule_idx, "t")].append(m.span())
+                continue
             for m in pattern.finditer(joined):
                 doc = bisect.bisect_right(starts, m.start()) - 1
                 if DOC_SEP in m.group():  # crossed into the next text: match that one alone
-                    for d in range(doc, bisect.bisect_right(starts, m.end()) ):
+                    for d in range(doc, bisect.bisect_right(starts, m.end())):
                         for m2 in pattern.finditer(texts[d]):
                             found[d][(rule_idx, "t")].append(m2.span())
                     continue
@@ -190,15 +205,58 @@ class RuleMatcher:
             if role != "t":
                 continue
             rule = self.rules[rule_idx]
-            near_ctx = doc_found.get((rule_idx, "c"), [])
-            near_neg = doc_found.get((rule_idx, "n"), [])
-            kept = sorted({s for s in spans
-                           if (not rule.context or _near(s, near_ctx, rule.context_window))
-                           and not _near(s, near_neg, rule.negative_window)})
+            kept = set(spans)
+            if rule.context:
+                near_ctx = doc_found.get((rule_idx, "c"))
+                if not near_ctx:
+                    continue
+                kept = {s for s in kept if _near(s, near_ctx, rule.context_window)}
+            near_neg = doc_found.get((rule_idx, "n"))
+            if near_neg and kept:
+                kept = {s for s in kept if not _near(s, near_neg, rule.negative_window)}
             if kept:
                 hits.append(RuleHit(rule, _merge(kept)))
         hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
         return hits
+
+
+def _literal_filter(pattern: str) -> re.Pattern | None:
+    """A fast pattern for literals of which every match of ``pattern`` contains one (or None)."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    required = _required(list(parsed))
+    if not required or "" in required:
+        return None
+    return re.compile("|".join(re.escape(lit) for lit in sorted(required, key=lambda x: (-len(x), x))))
+
+
+def _required(items: list) -> set[str] | None:
+    """Strings one of which any match of the parsed sequence ``items`` contains (the most selective found)."""
+    candidates, run = [], ""
+    for op, av in items + [(None, None)]:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        if op is _c.IN and av and all(o is _c.LITERAL for o, _ in av):
+            candidates.append({chr(a) for _, a in av})
+        elif op is _c.SUBPATTERN and not av[1] and not av[2]:
+            candidates.append(_required(list(av[3])))
+        elif op is _c.BRANCH:
+            alternatives = [_required(list(alt)) for alt in av[1]]
+            candidates.append(None if None in alternatives else set().union(*alternatives))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            candidates.append(_required(list(av[2])))
+    candidates = [c for c in candidates if c]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
 
 
 def _automaton(roles: dict) -> ahocorasick.Automaton:
@@ -225,8 +283,11 @@ def _context_automaton(roles: dict) -> ahocorasick.Automaton:
 
 def _near(span, others, window: int) -> bool:
     start, end = span
-    return any(o_start < end + window and o_end > start - window and (o_start, o_end) != span
-               for o_start, o_end in others)
+    lo, hi = start - window, end + window
+    for other in others:  # a plain loop: any() over a generator costs more on these short lists
+        if other[0] < hi and other[1] > lo and other != span:
+            return True
+    return False
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
