@@ -221,17 +221,35 @@ class RuleMatcher:
 
 
 def _literal_filter(pattern: str) -> re.Pattern | None:
-    """A fast pattern for literals of which every match of ``pattern`` contains one (or None)."""
+    """A fast pattern for literals of which every match of ``pattern`` contains one (or None).
+
+    Only for patterns that do not start with a literal or a character class: the regex
+    engine skips ahead through those by itself, faster than any pre-filter.
+    """
     try:
         parsed = _parser.parse(pattern)
     except re.error:
         return None
-    if parsed.state.flags & re.IGNORECASE:
+    if parsed.state.flags & re.IGNORECASE or _starts_with_class(list(parsed)):
         return None
     required = _required(list(parsed))
     if not required or "" in required:
         return None
     return re.compile("|".join(re.escape(lit) for lit in sorted(required, key=lambda x: (-len(x), x))))
+
+
+def _starts_with_class(items: list) -> bool:
+    """Does the parsed sequence start with a literal or a class (every alternative, for a group)?"""
+    if not items:
+        return False
+    op, av = items[0]
+    if op in (_c.LITERAL, _c.IN):
+        return True
+    if op is _c.SUBPATTERN and not av[1] and not av[2]:
+        return _starts_with_class(list(av[3]))
+    if op is _c.BRANCH:
+        return all(_starts_with_class(list(alt)) for alt in av[1])
+    return False
 
 
 def _required(items: list) -> set[str] | None:
