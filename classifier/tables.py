@@ -22,6 +22,11 @@ CHINESE_DIGITS = {"零": "0", "一": "1", "二": "2", "两": "2", "三": "3", "�
 # Symbols sellers use as letters or digits that NFKC leaves alone.
 _EXTRA = {"➕": "+", "✚": "+", "🔟": "10", "⓪": "0", "⓿": "0", "〇": "零"}
 
+# Emoji sellers write instead of the words a filter looks for ("🪪正反+🤳", "🐧123…", "✈️@…").
+EMOJI_WORDS = {"🪪": "身份证", "🤳": "自拍", "🐧": "企鹅", "✈": "飞机", "🛩": "飞机", "🛫": "飞机",
+               "📷": "照片", "📸": "照片", "🎥": "视频", "📹": "视频", "📽": "视频", "💳": "银行卡",
+               "📱": "手机"}
+
 
 def _symbol_letters() -> dict[str, str]:
     extra = dict(_EXTRA)
@@ -44,6 +49,20 @@ def _t2s_map() -> dict[str, str]:
     return {a: b for a, b in zip(chars, converted) if a != b and len(b) == 1}
 
 
+def _fold_marks(text: str) -> str:
+    """Drop accents and pinyin tone marks from Latin letters ("Shuā liǎn" → "shua lian")."""
+    out = []
+    for c in text:
+        if "\u0300" <= c <= "\u036f":  # a combining mark on its own
+            continue
+        if "\u00c0" <= c <= "\u024f" or "\u1e00" <= c <= "\u1eff":
+            parts = unicodedata.normalize("NFKD", c)
+            if parts[0].isascii() and all(unicodedata.category(m) == "Mn" for m in parts[1:]):
+                c = parts[0]
+        out.append(c)
+    return "".join(out)
+
+
 def _one(ch: str, t2s: dict, extra: dict) -> str:
     if ch in extra:
         return extra[ch]
@@ -51,7 +70,7 @@ def _one(ch: str, t2s: dict, extra: dict) -> str:
         return ""
     if ch == DOC_SEP or unicodedata.category(ch) in ("Cc", "Zs", "Zl", "Zp") or ch.isspace():
         return " "
-    out = unicodedata.normalize("NFKC", ch).lower()
+    out = _fold_marks(unicodedata.normalize("NFKC", ch).lower())
     out = "".join(t2s.get(c, c) for c in out)
     return "".join(CAPITAL_NUMERALS.get(c, c) for c in out)
 
@@ -59,8 +78,9 @@ def _one(ch: str, t2s: dict, extra: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def char_table() -> dict[int, str]:
     """Return the ``str.translate`` table: NFKC, case, traditional→simplified, symbols."""
-    t2s, extra = _t2s_map(), _symbol_letters()
+    t2s, extra = _t2s_map(), {**_symbol_letters(), **EMOJI_WORDS}
     codepoints = list(range(0x10000)) + list(range(0x1F100, 0x1F200))
+    codepoints += sorted(ord(ch) for ch in EMOJI_WORDS if ord(ch) >= 0x1F200)
     table: dict[int, str] = {}
     for cp in codepoints:
         if 0xD800 <= cp < 0xE000:
@@ -89,7 +109,11 @@ PINYIN_TERMS = {
     "接码": ["jie", "ma"], "虚拟": ["xu", "ni"], "摄像头": ["she", "xiang", "tou"],
     "脸": ["lian"], "过人脸": ["guo", "ren", "lian"], "实名号": ["shi", "ming", "hao"],
     "人像": ["ren", "xiang"], "动态": ["dong", "tai"], "资料": ["zi", "liao"],
+    "刷脸号": ["shua", "lian", "hao"], "人脸数据": ["ren", "lian", "shu", "ju"],
 }
+
+# Separators sellers put between whole pinyin syllables ("ren lian", "shen-fen-zheng").
+PINYIN_SEPARATORS = (" ", "-", ".")
 
 # Literal spellings seen in listings → canonical form (compared after the char table).
 VARIANTS = {

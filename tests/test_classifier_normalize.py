@@ -26,6 +26,10 @@ EVASIONS = {
     "實名認證": "实名认证",
     "🅥🅧": "微信",
     "s.f.z 手持": "身份证手持",
+    "Shuā liǎn": "刷脸",  # tone-mark pinyin
+    "ren lian zhao pian": "人脸照片",  # spaced full pinyin
+    "shen-fen-zheng": "身份证",
+    "🪪正反面+🤳": "身份证正反面自拍",  # emoji instead of the words
 }
 
 
@@ -38,6 +42,7 @@ def test_ordinary_text_keeps_its_words():
     assert normalize_text("全棉床上四件套 1.8m") == "全棉床上四件套 1.8m"
     assert normalize_text("Selfie stick, 2 pcs") == "selfie stick, 2 pcs"
     assert normalize_text("fake_v_888") == "fake_v_888"  # a handle is not "加V"
+    assert normalize_text("renting a van") == "renting a van"  # no pinyin read into English words
 
 
 def test_offsets_point_back_to_the_original():
