@@ -243,13 +243,20 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         rows, cols, vals = [], [], []
         tricks = trick_counts([original_text(r) for r in X])
         for row, (record, text, doc_hits, doc_contacts) in enumerate(zip(X, normalized, hits, contacts)):
-            per_cat = Counter()
+            per_cat, ctx_rules, ctx_spans = Counter(), 0, 0
             for hit in doc_hits:
                 rows.append(row)
                 cols.append(self.rule_index_[hit.rule.id])
                 vals.append(1.0)
                 if hit.rule.category in self.category_index_:
                     per_cat[hit.rule.category] += hit.rule.weight
+                elif hit.rule.id.startswith("ctx."):
+                    ctx_rules += 1
+                    ctx_spans += len(hit.spans)
+            if ctx_rules:  # all reporting/help/consent context together: a report piles it up
+                rows += [row, row]
+                cols += [self.signal_index_["context:rules"], self.signal_index_["context:spans"]]
+                vals += [ctx_rules / 2, math.log1p(ctx_spans)]
             for cat, weight in per_cat.items():
                 rows.append(row)
                 cols.append(self.category_index_[cat])

@@ -156,26 +156,32 @@ class RuleMatcher:
         for text in texts:
             starts.append(pos)
             pos += len(text) + 1
-        found: dict[int, dict] = defaultdict(lambda: defaultdict(list))
+        found: dict[int, dict] = {}
         automaton_iter = self.automaton.iter
         for doc, text in enumerate(texts):  # per text: no search for which text a hit is in
             doc_found = None
             for end, (length, roles) in automaton_iter(text):
                 if doc_found is None:
-                    doc_found = found[doc]
+                    doc_found = found[doc] = {}
                 span = (end + 1 - length, end + 1)
                 for key in roles:
-                    doc_found[key].append(span)
+                    spans = doc_found.get(key)
+                    if spans is None:
+                        doc_found[key] = [span]
+                    else:
+                        spans.append(span)
         self._patterns(joined, texts, starts, found)
-        with_context = self.with_context
+        with_context, context_iter = self.with_context, self.context_automaton.iter
         for doc, doc_found in found.items():
-            needed = {i for i, _ in doc_found if i in with_context}
+            needed = with_context.intersection([i for i, _ in doc_found])
             if needed:  # only the rules that hit here need their context words
-                for end, (length, roles) in self.context_automaton.iter(texts[doc]):
+                for end, (length, roles) in context_iter(texts[doc]):
                     for rule_idx in needed.intersection(roles):
+                        span = (end + 1 - length, end + 1)
                         for role in roles[rule_idx]:
-                            doc_found[(rule_idx, role)].append((end + 1 - length, end + 1))
-        return [self._resolve(found.get(doc)) for doc in range(len(texts))]
+                            doc_found.setdefault((rule_idx, role), []).append(span)
+        resolve = self._resolve
+        return [resolve(found.get(doc)) for doc in range(len(texts))]
 
     def _patterns(self, joined, texts, starts, found) -> None:
         bases = np.asarray(starts)
@@ -186,16 +192,17 @@ class RuleMatcher:
                     continue
                 for doc in sorted(set((np.searchsorted(bases, positions, side="right") - 1).tolist())):
                     for m in pattern.finditer(texts[doc]):
-                        found[doc][(rule_idx, "t")].append(m.span())
+                        found.setdefault(doc, {}).setdefault((rule_idx, "t"), []).append(m.span())
                 continue
             for m in pattern.finditer(joined):
                 doc = bisect.bisect_right(starts, m.start()) - 1
                 if DOC_SEP in m.group():  # crossed into the next text: match that one alone
                     for d in range(doc, bisect.bisect_right(starts, m.end())):
                         for m2 in pattern.finditer(texts[d]):
-                            found[d][(rule_idx, "t")].append(m2.span())
+                            found.setdefault(d, {}).setdefault((rule_idx, "t"), []).append(m2.span())
                     continue
-                found[doc][(rule_idx, "t")].append((m.start() - starts[doc], m.end() - starts[doc]))
+                found.setdefault(doc, {}).setdefault((rule_idx, "t"), []).append(
+                    (m.start() - starts[doc], m.end() - starts[doc]))
 
     def _resolve(self, doc_found) -> list[RuleHit]:
         if not doc_found:
