@@ -7,9 +7,7 @@ Each batch is one transaction, so a process killed mid-write leaves no partial b
 
 from __future__ import annotations
 
-import hashlib
 import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -17,9 +15,9 @@ from typing import Iterable
 import sqlite_utils
 
 from findings.records import ListingRecord, utcnow
+from findings.store_evidence import EvidenceMixin
+from findings.store_runs import RunsMixin
 
-# Bodies above this go to a content-addressed file instead of the row.
-INLINE_EVIDENCE_LIMIT = 2_000_000
 _SQL_VARS = 900  # stay under SQLite's bound-parameter limit in IN (...) lookups
 
 
@@ -40,7 +38,7 @@ class UpsertResult:
         return self
 
 
-class Store:
+class Store(EvidenceMixin, RunsMixin):
     """The one place that writes findings; wraps an open :class:`sqlite_utils.Database`."""
 
     def __init__(self, db: sqlite_utils.Database, evidence_dir: str | Path | None = None):
@@ -212,81 +210,6 @@ class Store:
                 " score, label, category, reasons, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 values)
         return len(values)
-
-    # -- evidence ---------------------------------------------------------------
-
-    def add_evidence(self, *, url: str, body: bytes, listing_ref: int | None = None,
-                     run_ref: int | None = None, http_status: int | None = None,
-                     content_type: str | None = None, captured_at: str | None = None,
-                     kind: str = "response", warc_path: str | None = None,
-                     warc_record_id: str | None = None) -> int:
-        """Keep the exact bytes of a response (or screenshot) with its SHA-256 and capture time."""
-        digest = hashlib.sha256(body).hexdigest()
-        blob, compression, file_path = None, None, None
-        if len(body) <= INLINE_EVIDENCE_LIMIT:
-            blob, compression = zlib.compress(body, 6), "zlib"
-        else:
-            target = self.evidence_dir / digest[:2] / digest
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_suffix(".tmp")
-                tmp.write_bytes(body)
-                tmp.replace(target)
-            file_path = str(target)
-        with self.db.atomic():
-            cursor = self.conn.execute(
-                "INSERT INTO evidence (listing_ref, run_ref, kind, url, captured_at, http_status,"
-                " content_type, sha256, size, body, compression, file_path, warc_path, warc_record_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (listing_ref, run_ref, kind, url, captured_at or utcnow(), http_status, content_type,
-                 digest, len(body), blob, compression, file_path, warc_path, warc_record_id))
-        return cursor.lastrowid
-
-    def evidence_bytes(self, evidence_id: int) -> bytes:
-        """Return the original bytes of an evidence row, checking their SHA-256."""
-        row = self.conn.execute(
-            "SELECT body, compression, file_path, sha256 FROM evidence WHERE id = ?",
-            (evidence_id,)).fetchone()
-        if row is None:
-            raise KeyError(f"no evidence {evidence_id}")
-        body, compression, file_path, digest = row
-        data = Path(file_path).read_bytes() if file_path else body
-        if compression == "zlib":
-            data = zlib.decompress(data)
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise ValueError(f"evidence {evidence_id} does not match its SHA-256")
-        return data
-
-    # -- crawl runs -------------------------------------------------------------
-
-    def start_run(self, *, site: str, job: str | None = None, query: str | None = None,
-                  started_at: str | None = None) -> int:
-        """Record the start of a crawl (or ingest) run and return its id."""
-        with self.db.atomic():
-            cursor = self.conn.execute(
-                "INSERT INTO crawl_runs (job, site, query, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-                (job, site, query, started_at or utcnow()))
-        return cursor.lastrowid
-
-    def update_run(self, run_id: int, **fields) -> None:
-        """Set columns of a crawl run (counters, status, blocked_reason, stats)."""
-        if not fields:
-            return
-        if "stats" in fields and not isinstance(fields["stats"], (str, type(None))):
-            fields["stats"] = json.dumps(fields["stats"], ensure_ascii=False, default=str)
-        allowed = {"job", "query", "finished_at", "pages", "listings_seen", "listings_new",
-                   "listings_changed", "listings_flagged", "listings_removed", "errors",
-                   "blocked_reason", "status", "stats"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"unknown crawl run fields: {sorted(unknown)}")
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self.db.atomic():
-            self.conn.execute(f"UPDATE crawl_runs SET {assignments} WHERE id = ?", [*fields.values(), run_id])
-
-    def finish_run(self, run_id: int, *, status: str = "ok", **fields) -> None:
-        """Close a crawl run with its final status and counters."""
-        self.update_run(run_id, status=status, finished_at=utcnow(), **fields)
 
 
 _INSERT_LISTING = (
