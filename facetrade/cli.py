@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "facetrade.commands.export",
     "facetrade.commands.jobs",
     "facetrade.commands.research",
+    "facetrade.commands.models",
 )
 
 

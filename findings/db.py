@@ -20,6 +20,7 @@ MIGRATION_SETS = (
     "findings.export.migrations",
     "jobs.migrations",
     "findings.networks_migrations",
+    "findings.registry_migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

@@ -122,12 +122,22 @@ def classify(input_file, output, stored, model_path, db_path):
         sys.exit(1)
 
 
-@click.command(epilog=example("facetrade train --data data/labelled"))
+@click.command(epilog=example("""
+facetrade train --data data/labelled
+facetrade train --from-db
+"""))
 @click.option("--data", "data_path", type=click.Path(exists=True), help="Labelled JSONL file or folder.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True), help="Rules YAML file or folder.")
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), help="Model artifact to write.")
-def train(data_path, rules_path, out_path):
+@click.option("--from-db", "from_db", is_flag=True,
+              help="Also learn from analysts' verdicts in the database; promote only if the gate passes "
+                   "(see `facetrade model`).")
+@db_option
+def train(data_path, rules_path, out_path, from_db, db_path):
     """Rebuild the model deterministically from the labelled listings (training split only)."""
+    if from_db:
+        from facetrade.commands.models import train_from_db
+        return train_from_db(data_path, rules_path, db_path, out_path)
     from classifier.dataset import DataError
     from classifier.rules import RuleError
     from classifier.train import default_model_path, train as train_model
