@@ -134,14 +134,16 @@ def verify(bundle):
 
 
 @click.command(epilog=example("""
-facetrade recheck --report 3
+facetrade recheck --report 3 --login-state var/goofish-state.json
 """))
 @click.option("--report", "report_id", type=int, help="Only this report's listings.")
 @click.option("--platform", "-p", help="Only listings on this platform.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (default: the site profile's).")
 @click.option("--days", default=7.0, show_default=True, help="Stats: count listings still live after this many days.")
+@click.option("--login-state", type=click.Path(exists=True, dir_okay=False),
+              help="Goofish login state from `facetrade crawl-login goofish` (its pages need a login).")
 @db_option
-def recheck(report_id, platform, delay, days, db_path):
+def recheck(report_id, platform, delay, days, login_state, db_path):
     """Re-fetch reported listings: record removed / still live / unreachable, link relistings, show stats."""
     from findings.db import open_db
     from findings.export import recheck as lib
@@ -151,13 +153,24 @@ def recheck(report_id, platform, delay, days, db_path):
     found = lib.targets(db.conn, report_id=report_id, platform=platform)
     if found:
         level = logging.getLevelName(min(logging.getLogger().getEffectiveLevel(), logging.WARNING))
-        counts = lib.record_outcomes(db, lib.fetch_outcomes(found, delay=delay, log_level=level))
+        outcomes = lib.fetch_outcomes(found, delay=delay, log_level=level, login_state=login_state)
+        _warn_needs_login(outcomes)
+        counts = lib.record_outcomes(db, outcomes)
         click.echo(f"rechecked {len(found)} listings: {counts['removed']} removed, {counts['live']} still live, "
                    f"{counts['unreachable']} unreachable")
     else:
         click.echo("nothing to recheck: no reported listing that is not already removed")
     click.echo(f"relistings linked: {lib.link_relistings(db)}")
     _print_stats(takedown_stats(db.conn, days=days))
+
+
+def _warn_needs_login(outcomes) -> None:
+    from findings.export.recheck_goofish import NEEDS_LOGIN
+
+    waiting = sorted({o["platform"] for o in outcomes if o["detail"] == NEEDS_LOGIN})
+    if waiting:
+        click.echo(f"{', '.join(waiting)} listings not checked: their pages need a login. Save one with"
+                   " `facetrade crawl-login goofish --login-state FILE` and pass --login-state FILE", err=True)
 
 
 def _print_stats(rows) -> None:

@@ -46,14 +46,35 @@ def profiles_for(platforms: set[str]) -> dict:
     return found
 
 
-def fetch_outcomes(found: list[dict], *, delay: float | None = None, log_level: str = "WARNING") -> list[dict]:
-    """Run the recheck spider over ``found`` in this process and return one outcome per listing."""
+def fetch_outcomes(found: list[dict], *, delay: float | None = None, log_level: str = "WARNING",
+                   login_state: str | None = None) -> list[dict]:
+    """Run the recheck spider over ``found`` in this process and return one outcome per listing.
+
+    Listings only a logged-in browser can read (Goofish) are opened in Chromium with
+    ``login_state``; without one they are recorded unreachable, saying so.
+    """
+    from findings.export.recheck_goofish import NEEDS_LOGIN, needs_browser
+
+    profiles = profiles_for({t["platform"] for t in found})
+    browsed = [t for t in found if needs_browser(profiles.get(t["platform"]))]
+    results: list[dict] = []
+    if browsed and not login_state:
+        results += [{**t, "outcome": "unreachable", "detail": NEEDS_LOGIN, "http_status": None,
+                     "checked_at": utcnow(), "capture": None} for t in browsed]
+        found = [t for t in found if t not in browsed]
+    if found:
+        results += _crawl(found, profiles, delay=delay, log_level=log_level,
+                          login_state=login_state if browsed else None)
+    return results
+
+
+def _crawl(found: list[dict], profiles: dict, *, delay, log_level: str, login_state: str | None) -> list[dict]:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from findings.export.recheck_goofish import browser_settings
     from findings.export.recheck_spider import RecheckSpider
 
-    profiles = profiles_for({t["platform"] for t in found})
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     polite = [p.politeness for p in profiles.values()]
@@ -64,6 +85,7 @@ def fetch_outcomes(found: list[dict], *, delay: float | None = None, log_level: 
         "AUTOTHROTTLE_START_DELAY": max(delay if delay is not None else 1.0, 0.01),
         # No crawl run, no listing pipelines: the recheck writes its own results afterwards.
         "ITEM_PIPELINES": {}, "EXTENSIONS": {}, "LOG_LEVEL": log_level, "LOG_INSTALL_ROOT_HANDLER": False,
+        **(browser_settings(login_state) if login_state else {}),
     }, priority="cmdline")
     results: list[dict] = []
     process = CrawlerProcess(settings)

@@ -2,7 +2,8 @@
 
 It runs with the crawler's own settings (robots.txt, per-site delay, backoff retries) and
 its block detection: a captcha, rate limit or login wall stops the recheck with the reason,
-and the listings not reached are recorded as unreachable, never as removed.
+and the listings not reached are recorded as unreachable, never as removed. Goofish pages
+only a logged-in browser can read go through Chromium (``recheck_goofish``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import Capture
 from crawler.parsers.generic import extract_field, make_selector
+from findings.export.recheck_goofish import BrowserRecheck, needs_browser
 from findings.records import utcnow
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def judge(status: int, url: str, text: str, title_found: bool | None) -> tuple[s
     return "live", f"HTTP {status}"
 
 
-class RecheckSpider(scrapy.Spider):
+class RecheckSpider(BrowserRecheck, scrapy.Spider):
     name = "recheck"
 
     def __init__(self, *args, targets: list[dict], profiles: dict, results: list, **kwargs):
@@ -53,9 +55,14 @@ class RecheckSpider(scrapy.Spider):
         self.targets = targets
         self.profiles = profiles  # platform -> SiteProfile (or missing)
         self.results = results
+        self.queues: dict = {}  # page -> the API answers it received (browser targets)
 
     async def start(self):
         for target in self.targets:
+            profile = self.profiles.get(target["platform"])
+            if needs_browser(profile):
+                yield self.browser_request(target, profile)
+                continue
             yield scrapy.Request(target["url"], callback=self.parse, errback=self.failed, dont_filter=True,
                                  cb_kwargs={"target": target},
                                  meta={"handle_httpstatus_list": list(GONE_STATUSES)})
