@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import sqlite_utils
 
 from findings.records import utcnow
-from findings.web import auditlog
+from findings.web import auditlog, uncertain
 from findings.web.txn import immediate
 from findings.web.users import has_role
 
@@ -51,11 +51,13 @@ def _claimable_statuses(user: dict) -> tuple[str, ...]:
 
 
 def claim_next(db: sqlite_utils.Database, user: dict, *, threshold: float = 0.5,
-               lease_seconds: int = LEASE_SECONDS, now: str | None = None) -> int | None:
+               lease_seconds: int = LEASE_SECONDS, now: str | None = None, mode: str = "priority") -> int | None:
     """Claim the highest-priority free item for ``user`` and return its listing id.
 
     The user's own unexpired claim is served first. The choice and the claim happen
-    under one write lock, so two analysts can never hold the same item.
+    under one write lock, so two analysts can never hold the same item. With
+    ``mode="uncertain"`` the least-sure unreviewed listing comes next instead
+    (findings.web.uncertain), whatever its score.
     """
     now = now or utcnow()
     expires = shift(now, lease_seconds)
@@ -67,6 +69,12 @@ def claim_next(db: sqlite_utils.Database, user: dict, *, threshold: float = 0.5,
             (user["id"], now)).fetchone()
         if mine:
             return mine[0]
+        if mode == "uncertain":
+            ref = uncertain.claim(conn, user, now, expires)
+            if ref is not None:
+                auditlog.record(conn, user, "claim", target_kind="listing", target_id=ref,
+                                after={"claim_expires_at": expires, "mode": mode}, at=now)
+            return ref
         for status in _claimable_statuses(user):
             row = conn.execute(
                 "UPDATE review_items SET claimed_by = :user, claim_expires_at = :expires, updated_at = :now"
