@@ -133,12 +133,16 @@ def _check(name: str, cand: float, curr: float, tolerance: float, lower_is_bette
 
 
 def confident_flips(current, decisions: list[dict]) -> int:
-    """How many verdicts contradict a score the current model is very sure of (a poisoning hint)."""
+    """How many "not a violation" verdicts clear listings the current model is very sure are offers.
+
+    A poisoning hint: unflagging offers is what a seller planting decisions wants. The
+    other direction (a sure "benign" confirmed as a violation) is what a new code word
+    looks like, so it is not counted.
+    """
     if current is None or not decisions:
         return 0
     results = report_classifier(current).classify(decisions)
-    return sum(1 for d, r in zip(decisions, results)
-               if (d["label"] == 0 and r["score"] >= CONFIDENT) or (d["label"] == 1 and r["score"] <= 1 - CONFIDENT))
+    return sum(1 for d, r in zip(decisions, results) if d["label"] == 0 and r["score"] >= CONFIDENT)
 
 
 def train_candidate(conn, *, data_path=None, rules_path=None, out_dir) -> dict:

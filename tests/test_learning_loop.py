@@ -77,6 +77,7 @@ def test_verdicts_on_a_new_code_word_are_learned_and_promoted(world):
     result = _run(world, "train", "--from-db", "-o", str(active))
     assert result.exit_code == 0, result.output
     assert "PROMOTED" in result.output and "frozen F1" in result.output
+    assert "poisoning" not in result.output  # confirming a new code word is no poisoning hint
 
     new_version = load_artifact(active)["meta"]["version"]
     assert new_version != world["seed_version"]
@@ -109,6 +110,7 @@ def test_a_poisoned_batch_of_verdicts_is_refused_by_the_frozen_split(world):
     failed = [c["name"] for c in refused[0]["gate"]["checks"] if not c["ok"]]
     assert "frozen F1" in failed
     assert refused[0]["gate"]["confident_flips"] > 100  # the figure that points at poisoning
+    assert "possible poisoning" in result.output
     world["refused_version"] = refused[0]["version"]
 
 
@@ -139,3 +141,20 @@ def test_model_list_promote_and_rollback_are_lead_only_and_audited(world):
     assert audit[-2:] == [("demo_lead", "model_rollback", world["seed_version"]),
                           ("demo_lead", "model_promote", world["learned_version"])]
     assert ("gate", "model_promote", world["learned_version"]) in audit
+
+
+def test_stats_page_shows_what_each_retrain_gained(world):
+    from starlette.testclient import TestClient
+
+    from findings.web.app import create_app
+
+    client = TestClient(create_app(world["db_path"], secret="s" * 40))
+    demo.login(client, "demo_analyst")
+    page = client.get("/stats").text
+    table = page[page.index('id="retrains-table"'):]
+    learned = table[table.index(world["learned_version"]):]
+    learned_row = learned[:learned.index("</tr>")]
+    assert "(active)" in learned_row and "promoted" in learned_row and "+" in learned_row
+    refused = table[table.index(world["refused_version"]):]
+    refused_row = refused[:refused.index("</tr>")]
+    assert "refused: frozen F1" in refused_row and "-0." in refused_row

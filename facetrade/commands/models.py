@@ -47,8 +47,8 @@ def echo_gate(result: dict) -> None:
     click.echo(f"frozen split: F1 {_f(cand['frozen']['f1'])}, hard-negative FP rate "
                f"{_f(cand['frozen']['hard_negative_fp_rate'])} (n={cand['frozen']['n']})")
     if gate.get("confident_flips"):
-        click.echo(f"warning: {gate['confident_flips']} verdicts contradict a score the current model is "
-                   f"≥90% sure of (possible poisoning)")
+        click.echo(f"warning: {gate['confident_flips']} 'not a violation' verdicts clear listings the current "
+                   f"model scores ≥ 0.9 (possible poisoning)")
     if result["unchanged"]:
         click.echo(f"unchanged: {result['version']} is already the active model")
     elif result["promoted"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from findings import registry
 from findings.web import charts, metrics, queries
 from findings.web.deps import Ctx, endpoint
 
@@ -25,7 +26,8 @@ def stats_page(ctx: Ctx):
         decisions_chart=charts.stacked_bars(per_analyst, days, "Decisions per day per analyst"),
         precision_chart=charts.precision_bars(models + rules, "Precision against analysts' decisions"),
         flagged_chart=charts.lines(flagged, days, "Flagged listings per platform (by first seen)"),
-        flagged_totals={p: sum(v.values()) for p, v in flagged.items()})
+        flagged_totals={p: sum(v.values()) for p, v in flagged.items()},
+        retrains=registry.retrain_history(conn))
 
 
 routes = [Route("/stats", stats_page, methods=["GET"])]
