@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import key_paths
 from sandbox.testing import running_sandbox
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
@@ -15,17 +16,6 @@ SEARCH = "/goofish/h5/mtop.taobao.idlemtopsearch.pc.search/1.0/"
 DETAIL = "/goofish/h5/mtop.taobao.idle.pc.detail/1.0/"
 
 
-def key_paths(obj, prefix: str = "") -> set[str]:
-    """Every key path in a JSON value; list items are written ``[]``."""
-    found = set()
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            path = f"{prefix}.{key}" if prefix else key
-            found |= {path} | key_paths(value, path)
-    elif isinstance(obj, list):
-        for value in obj:
-            found |= key_paths(value, prefix + "[]")
-    return found
 
 
 def real(name: str):

@@ -10,22 +10,13 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from conftest import key_paths
 from sandbox.testing import running_sandbox
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
 CONFIG = re.compile(r"g_page_config = (\{.*?\});\n", re.S)
 
 
-def key_paths(obj, prefix: str = "") -> set[str]:
-    found = set()
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            path = f"{prefix}.{key}" if prefix else key
-            found |= {path} | key_paths(value, path)
-    elif isinstance(obj, list):
-        for value in obj:
-            found |= key_paths(value, prefix + "[]")
-    return found
 
 
 @pytest.fixture(scope="module")
