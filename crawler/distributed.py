@@ -17,12 +17,11 @@ import warnings
 from pathlib import Path
 
 import redis
-from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import ScrapyDeprecationWarning
 
 from crawler.profiles import SiteProfile
 from crawler.redisqueue import CrawlKeys
-from crawler.runner import CrawlError, _quiet_logging, _spider_class, build_settings, default_jobdir
+from crawler.runner import CrawlError, build_settings, default_jobdir, run_spider
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +82,7 @@ def run_worker(profile: SiteProfile, queries: list[str], *, redis_url: str, max_
     settings = build_settings(profile, db_path="", queries=queries, jobdir=Path(crawl), polite=polite,
                               log_level=log_level, delay=delay)
     distributed_settings(settings, url=redis_url, crawl=crawl, worker=worker)
-    _quiet_logging(log_level)
-    process = CrawlerProcess(settings)
-    _quiet_logging(log_level)
-    crawler = process.create_crawler(_spider_class(profile))
-    process.crawl(crawler, profile=profile, queries=queries, max_pages=max_pages)
-    process.start()
+    crawler = run_spider(settings, profile, queries, max_pages, log_level)
     ext = next((e for e in crawler.extensions.middlewares if hasattr(e, "keys")), None)
     stats = crawler.stats.get_stats()
     return {"site": profile.name, "crawl": crawl, "worker": worker, "queries": queries,

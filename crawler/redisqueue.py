@@ -27,7 +27,10 @@ redis.call('HSET', KEYS[2], ARGV[1], r[2] .. '|' .. r[1])
 return r[1]
 """
 # Put every request a (dead or leaving) worker had in flight back into the queue.
-_RECLAIM = """
+# Lua shared by reclaiming a dead worker's requests and a worker leaving: put every
+# request it had in flight (KEYS[2], "score|request") back into the queue (KEYS[1]) and
+# deregister it (ARGV[1]) from the workers set (KEYS[3]).
+REQUEUE_LEASES_LUA = """
 local all = redis.call('HVALS', KEYS[2])
 for _, v in ipairs(all) do
   local i = string.find(v, '|', 1, true)
@@ -35,8 +38,8 @@ for _, v in ipairs(all) do
 end
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
-return #all
 """
+_RECLAIM = REQUEUE_LEASES_LUA + "return #all\n"
 
 
 @dataclass(frozen=True)

@@ -95,18 +95,24 @@ def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages
     settings = build_settings(profile, db_path=db_path, queries=queries, jobdir=job.resolve(),
                               polite=polite, login_state=login_state, log_level=log_level,
                               delay=delay)
-    _quiet_logging(log_level)
-    process = CrawlerProcess(settings)
-    _quiet_logging(log_level)
-    crawler = process.create_crawler(_spider_class(profile))
-    process.crawl(crawler, profile=profile, queries=queries, max_pages=max_pages)
-    process.start()
+    crawler = run_spider(settings, profile, queries, max_pages, log_level)
     lock.close()
     summary = getattr(crawler, "facetrade_summary", None)
     if summary is None:
         raise CrawlError("the crawl did not start; see the log above")
     summary["queries"] = queries
     return summary
+
+
+def run_spider(settings, profile: SiteProfile, queries: list[str], max_pages: int | None, log_level: str):
+    """Run the profile's spider to the end in this process (once: Scrapy's reactor cannot restart)."""
+    _quiet_logging(log_level)
+    process = CrawlerProcess(settings)
+    _quiet_logging(log_level)  # CrawlerProcess installs its own log handler; quiet it again
+    crawler = process.create_crawler(_spider_class(profile))
+    process.crawl(crawler, profile=profile, queries=queries, max_pages=max_pages)
+    process.start()
+    return crawler
 
 
 def _spider_class(profile: SiteProfile):

@@ -19,20 +19,14 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis import connection
 from twisted.internet import task
 
-from crawler.redisqueue import ITEMS_KEY, LEASE_META, CrawlKeys, inflight_total, reclaim_dead
+from crawler.redisqueue import (ITEMS_KEY, LEASE_META, REQUEUE_LEASES_LUA, CrawlKeys, inflight_total,
+                                reclaim_dead)
 
 logger = logging.getLogger(__name__)
 
 # Leave: requeue my leases, deregister, and if the crawl is over (or I am the last
 # worker of an unfinished one) post its end message. Atomic, so only one worker posts.
-_LEAVE = """
-local all = redis.call('HVALS', KEYS[2])
-for _, v in ipairs(all) do
-  local i = string.find(v, '|', 1, true)
-  redis.call('ZADD', KEYS[1], tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1))
-end
-redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[1])
+_LEAVE = REQUEUE_LEASES_LUA + """
 if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
 local reason = redis.call('GET', KEYS[5])
 local status
