@@ -98,3 +98,16 @@ class FacetradeSpider(scrapy.Spider):
     def known_detail(self, listing: dict) -> bool:
         """True when this listing's detail page is already fetched or on its way."""
         return self.profile.fetch_details and str(listing.get("id")) in self.detail_seen
+
+    def result_row(self, listing: dict, query: str, capture: Capture | None, detail) -> tuple[object, bool]:
+        """Return what a search-result listing becomes, and whether its page waits for it.
+
+        A listing whose detail page is already fetched counts as a hit only; one the
+        profile wants details for becomes ``detail()``, the request for that page (pass
+        ``detail=None`` when there is no page to fetch); otherwise it is stored as found.
+        """
+        if self.known_detail(listing):
+            return self.listing_item(listing, query, None, hit_only=True), False
+        if detail is not None and self.wants_detail(listing):
+            return detail(), True
+        return self.listing_item(listing, query, capture), False

@@ -56,14 +56,12 @@ class GenericSpider(FacetradeSpider):
                 # Without an id, a title and a link it cannot be stored or reviewed.
                 self.hostile(response.url, f"listing without id/title/link skipped: {str(record)[:200]}")
                 continue
-            if self.known_detail(record):
-                yield self.listing_item(record, query, None, hit_only=True)
-            elif record.get("url") and self.wants_detail(record):
-                waiting += 1
-                yield scrapy.Request(record["url"], callback=self.parse_detail, errback=self.detail_failed,
-                                     cb_kwargs={"query": query, "page": page, "listing": record})
-            else:
-                yield self.listing_item(record, query, capture)
+            detail = (lambda record=record: scrapy.Request(
+                record["url"], callback=self.parse_detail, errback=self.detail_failed,
+                cb_kwargs={"query": query, "page": page, "listing": record})) if record.get("url") else None
+            out, waits = self.result_row(record, query, capture, detail)
+            waiting += waits
+            yield out
             yield from self._seller_request(record)
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_results, errback=self.page_failed,

@@ -160,14 +160,11 @@ class GoofishSpider(FacetradeSpider):
     def _page_items(self, listings, query, page_no, capture, more):
         waiting = 0
         for listing in listings:
-            if self.known_detail(listing):
-                yield self.listing_item(listing, query, None, hit_only=True)
-            elif self.wants_detail(listing):
-                waiting += 1
-                yield self.browser_request(self.profile.url("item_url", id=listing["id"]), self.parse_detail,
-                                           self.detail_failed, query=query, page_no=page_no, listing=listing)
-            else:
-                yield self.listing_item(listing, query, capture)
+            out, waits = self.result_row(listing, query, capture, lambda listing=listing: self.browser_request(
+                self.profile.url("item_url", id=listing["id"]), self.parse_detail, self.detail_failed,
+                query=query, page_no=page_no, listing=listing))
+            waiting += waits
+            yield out
         next_url = self.search_url(query, page_no + 1) if more else None
         done = PageDone(query=query, page=page_no, next_url=next_url, last=next_url is None and self.more_pages(page_no),
                         listings=len(listings), capture=capture)

@@ -41,14 +41,11 @@ class TaobaoSpider(FacetradeSpider):
         capture = Capture.from_response(response, kind="search_page")
         waiting = 0
         for listing in listings:
-            if self.known_detail(listing):
-                yield self.listing_item(listing, query, None, hit_only=True)
-            elif self.wants_detail(listing):
-                waiting += 1
-                yield scrapy.Request(listing["url"], callback=self.parse_item, errback=self.item_failed,
-                                     cb_kwargs={"query": query, "page": page, "listing": listing})
-            else:
-                yield self.listing_item(listing, query, capture)
+            out, waits = self.result_row(listing, query, capture, lambda listing=listing: scrapy.Request(
+                listing["url"], callback=self.parse_item, errback=self.item_failed,
+                cb_kwargs={"query": query, "page": page, "listing": listing}))
+            waiting += waits
+            yield out
         size = int(pager.get("pageSize") or size)
         total = pager.get("totalPage")
         has_next = bool(listings) and (int(total) > page if str(total or "").isdigit() else len(listings) >= size)
