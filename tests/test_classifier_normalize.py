@@ -1,5 +1,6 @@
 """Normalisation undoes sellers' evasions and keeps a map back to the original text."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from classifier.normalize import normalize, normalize_many, normalize_many_tracked, normalize_text
@@ -78,3 +79,18 @@ def test_batch_offsets_match_one_by_one(texts):
                                      normalize_many_tracked(texts, normalize_many(texts)), map(normalize, texts)):
         assert (batch.text, batch.starts, batch.ends) == (single.text, single.starts, single.ends)
         assert (hinted.text, hinted.starts, hinted.ends) == (single.text, single.starts, single.ends)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("fаce dаtа, аll аges", "face data, all ages"),      # Cyrillic а inside English words
+    ("ⅼіvеnеѕѕ tool", "liveness tool"),                  # Roman numeral ⅼ, Cyrillic і е ѕ
+    ("v1rtu4l c4m + 1nj3ct", "virtual cam + inject"),    # leetspeak of key words
+    ("b1n4nc3 4cct5 l3v3l 2", "binance accts level 2"),
+])
+def test_homoglyphs_and_leetspeak_are_undone(text, expected):
+    assert normalize_text(text) == expected
+
+
+def test_leetspeak_leaves_handles_and_numbers_alone():
+    text = "wx demo_wx_123, qq 100001234, 4k camera, covid19 test"
+    assert normalize_text(text) == "微信 demo_wx_123, qq 100001234, 4k camera, covid19 test"
