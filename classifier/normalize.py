@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from classifier.tables import (CHINESE_DIGITS, DOC_SEP, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS, char_table,
-                               leet_variants)
+from classifier.tables import (CHINESE_DIGITS, DOC_SEP, HOMOPHONE_TERMS, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS,
+                               char_table, leet_variants, syllable_table)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
@@ -79,6 +79,27 @@ def _variants() -> tuple[ahocorasick.Automaton, dict[str, str]]:
     return automaton, mapping
 
 
+@functools.lru_cache(maxsize=1)
+def _homophones() -> ahocorasick.Automaton:
+    """Automaton over the sound of key terms (see :func:`classifier.tables.syllable_table`)."""
+    table = syllable_table()
+    automaton = ahocorasick.Automaton()
+    for term in HOMOPHONE_TERMS:
+        automaton.add_word(term.translate(table), term)
+    automaton.make_automaton()
+    return automaton
+
+
+def _homophone_edits(text: str) -> list[tuple[int, int, str]]:
+    """Key terms written with same-sounding characters → the term (same length, so offsets stay)."""
+    edits = []
+    for end, term in _homophones().iter_long(text.translate(syllable_table())):
+        start = end - len(term) + 1
+        if text[start:end + 1] != term:
+            edits.append((start, end + 1, term))
+    return edits
+
+
 def _is_word(ch: str) -> bool:
     return ("a" <= ch <= "z") or ("0" <= ch <= "9") or ch == "_"
 
@@ -97,6 +118,10 @@ def _variant_edits(text: str) -> list[tuple[int, int, str]]:
             continue
         edits.append((start, end + 1, value))
     covered = {i for s, e, _ in edits for i in range(s, e)}
+    for start, end, term in _homophone_edits(text):
+        if not covered.intersection(range(start, end)):
+            edits.append((start, end, term))
+            covered.update(range(start, end))
     for m in _LETTER_CONTACT.finditer(text):
         if m.start() not in covered:
             edits.append((m.start(), m.end(), _LETTER_CANON[m.group()]))

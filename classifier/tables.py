@@ -138,6 +138,33 @@ def leet_variants() -> dict[str, str]:
     return out
 
 
+# Key terms sellers write with other characters of the same sound (伸纷证, 正饭面, 手池, 微心解风,
+# 戴锅仁脸, 支负宝): matched by sound, without tones. Only terms whose sound no everyday word
+# shares: not 实名 (十名), 视频 (食品), 活化 (火花), 黑卡 (黑咖啡), 认证 (人证), 代过 (带过去).
+HOMOPHONE_TERMS = ("身份证", "正反面", "四件套", "三件套", "微信", "解封", "手持", "人脸", "刷脸", "过人脸",
+                   "代过人脸", "照片活化", "支付宝", "人脸数据", "实名认证", "虚拟摄像头", "身份证号", "人脸识别")
+
+_SYLLABLE_BASE = 0xF0000  # supplementary private use: one character per pinyin syllable
+
+
+@functools.lru_cache(maxsize=1)
+def syllable_table() -> dict[int, str]:
+    """``str.translate`` table: each common Chinese character → one private character per syllable.
+
+    Characters that sound alike (without tones) become the same character, so a text's sound
+    can be searched with plain string matching at the same offsets as the text itself.
+    """
+    from pypinyin import lazy_pinyin
+    chars = [chr(c) for c in range(0x4E00, 0xA000)]
+    syllables = lazy_pinyin(chars, errors=lambda x: [""] * len(x))  # a list: each char alone
+    ids: dict[str, int] = {}
+    table = {}
+    for ch, syl in zip(chars, syllables):
+        if syl and syl.isascii() and syl.isalpha():
+            table[ord(ch)] = chr(_SYLLABLE_BASE + ids.setdefault(syl, len(ids)))
+    return table
+
+
 # Separators sellers put between whole pinyin syllables ("ren lian", "shen-fen-zheng").
 PINYIN_SEPARATORS = (" ", "-", ".")
 

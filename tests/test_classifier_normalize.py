@@ -94,3 +94,24 @@ def test_homoglyphs_and_leetspeak_are_undone(text, expected):
 def test_leetspeak_leaves_handles_and_numbers_alone():
     text = "wx demo_wx_123, qq 100001234, 4k camera, covid19 test"
     assert normalize_text(text) == "微信 demo_wx_123, qq 100001234, 4k camera, covid19 test"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("伸纷证 正饭面 手池", "身份证正反面手持"),
+    ("微心 解风", "微信解封"),
+    ("戴锅仁脸 支负宝", "代过人脸支付宝"),
+])
+def test_same_sounding_characters_become_the_key_term(text, expected):
+    assert normalize_text(text) == expected
+
+
+def test_everyday_words_that_share_a_sound_are_left_alone():
+    # 十名/实名, 食品/视频, 火花/活化, 黑咖/黑卡, 带过/代过: too common to rewrite
+    text = "前十名 食品 火花塞 黑咖啡 带过去"
+    assert normalize_text(text) == "前十名食品火花塞黑咖啡带过去"
+
+
+def test_homophone_spans_point_at_the_sellers_characters():
+    norm = normalize("出 伸纷证 正饭面")
+    start = norm.text.index("身份证")
+    assert norm.original_text(start, start + 3) == "伸纷证"
