@@ -26,7 +26,7 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "var" / "model" / "cl
 ENV_MODEL = "FACETRADE_MODEL"
 # Chosen by leave-one-author-out cross-validation (python -m classifier.threshold): the best F1 on
 # listings by authors the model never saw. The calibrated score itself does not depend on it.
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.45
 
 
 def default_model_path() -> Path:
