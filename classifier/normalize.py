@@ -21,12 +21,17 @@ _SEP_CLASS = rf"[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]"
 _CJK_SEP = re.compile(rf"{_SEP_CLASS}(?<=[{_CJK}]{_SEP_CLASS}){_SEP_CLASS}{{0,2}}(?=[{_CJK}])")
 _DIGIT_RUN = re.compile(r"\d+(?:[ \-_*·•/|~]{1,2}\d+)+")
 # Lookbehinds come after the first letter: a literal first lets the regex engine skip ahead fast.
-_LETTER_RUN = re.compile(rf"[a-z](?<![a-z0-9][a-z])(?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z])+(?![a-z0-9])")
+# Single letters (and digits, "_") spaced out: "v x", "s.f.z", and handles "d e m o _ w x _ 5 8".
+_LETTER_RUN = re.compile(rf"[a-z0-9_](?<![a-z0-9_][a-z0-9_])(?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z0-9_])+(?![a-z0-9_])")
+_SPACED_SEPS = re.compile(r"[^a-z0-9_]")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
 _NUMERAL_RUN = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]{5,}")
 _SPACES = re.compile(r" {2,}")
 # Single letters that mean a platform only in context: "加v", "v:demo", "q:10001".
-_LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9]))"
+_LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9])"
+                             # a bare v after Chinese, then a handle with a digit or "_": "主页有v demo_wx_58"
+                             # (not "复古vintage")
+                             r"|(?<=[\u4e00-\u9fff]v)(?= ?[a-z](?=[a-z0-9\-]*[_0-9])[a-z0-9_\-]{5,19}(?![a-z0-9_\-])))"
                              r"|q(?<![a-z0-9_]q)(?=[:=]? ?[1-9]\d{4})")
 _LETTER_CANON = {"v": "微信", "q": "qq"}
 _MAX_PASSES = 5
@@ -142,6 +147,15 @@ def _strip_seps(chunk: str) -> str:
     return _SEP_CHARS.sub("", chunk)
 
 
+def _join_spaced(chunk: str) -> str:
+    """Join spaced-out single characters; with digits or "_" only a run of five or more that
+    has a letter (a handle), so "1 2 days" stays as it is."""
+    joined = _SPACED_SEPS.sub("", chunk)
+    if joined.isalpha() or (len(joined) >= 5 and any(c.isalpha() for c in joined)):
+        return joined
+    return chunk
+
+
 def _digit_run(chunk: str) -> str:
     digits = _SEP_CHARS.sub("", chunk)
     return digits if len(digits) >= 5 else chunk  # a phone/QQ number, not "1-2 days"
@@ -154,7 +168,7 @@ def _numerals(chunk: str) -> str:
 _STEPS = (
     lambda t: [(m.start(), m.end(), "") for m in _CJK_SEP.finditer(t)],
     lambda t: _regex_edits(_DIGIT_RUN, _digit_run, t),
-    lambda t: _regex_edits(_LETTER_RUN, _strip_seps, t),
+    lambda t: _regex_edits(_LETTER_RUN, _join_spaced, t),
     lambda t: _regex_edits(_NUMERAL_RUN, _numerals, t),
     _variant_edits,
     lambda t: [(m.start(), m.end(), " ") for m in _SPACES.finditer(t)],
@@ -189,7 +203,7 @@ def _apply(text: str, edits, starts=None, ends=None):
 _FAST_STEPS = (
     lambda t: _CJK_SEP.sub("", t),
     lambda t: _DIGIT_RUN.sub(lambda m: _digit_run(m.group()), t),
-    lambda t: _LETTER_RUN.sub(lambda m: _strip_seps(m.group()), t),
+    lambda t: _LETTER_RUN.sub(lambda m: _join_spaced(m.group()), t),
     lambda t: _NUMERAL_RUN.sub(lambda m: _numerals(m.group()), t),
     lambda t: _apply(t, _variant_edits(t))[0],
     lambda t: _SPACES.sub(" ", t),
