@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from findings.db import open_db
 from findings.records import utcnow
 from findings.store import Store
+from findings.web.txn import immediate
 
 from crawler import journal as journal_mod
 from crawler.items import ImageItem, PageDone
@@ -89,7 +90,9 @@ class CrawlRun:
         batch, self.batch = self.batch, Batch()
         if not len(batch):
             return
-        with self.db.atomic():
+        # The write lock up front: a batch that starts by reading (a picture: is it known?) and
+        # then writes would otherwise fail at once when another process wrote in between.
+        with immediate(self.db.conn):
             for step in self.steps:
                 step(batch)
             journal_mod.record_hits(self.db.conn, self.platform, batch.hits, batch.seen_at)
