@@ -93,6 +93,22 @@ def _whole_words(points: np.ndarray, ends, cols, key_len, key_latin) -> np.ndarr
     return ~(latin & inside)
 
 
+def _csr(n_rows: int, n_cols: int, rows, cols, vals) -> sp.csr_matrix:
+    """One CSR matrix from blocks of ``(row, col, value)`` with no cell in two blocks.
+
+    Sorted by row, then column, with zeros dropped: the canonical form ``a + b`` of the
+    blocks' matrices would give, so the model's sums run in the same order.
+    """
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals).astype(float)
+    nonzero = vals != 0
+    rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
+    order = np.lexsort((cols, rows))
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
+    matrix = sp.csr_matrix((vals[order], cols[order].astype(np.int32), indptr.astype(np.int32)), shape=(n_rows, n_cols))
+    matrix.has_sorted_indices = True
+    return matrix
+
+
 class ListingFeatures(BaseEstimator, TransformerMixin):
     """Featurise listings; text features are substrings matched by one Aho-Corasick scan.
 
@@ -159,10 +175,15 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         whole = set(self.whole_words_)
         short = {k: i for k, i in self.vocabulary_.items() if len(k) <= 3 and k not in whole}
         self.ngrams_ = NgramIndex(short)
+        # One automaton for the rules' keys and the long text keys: one scan serves both.
+        long_keys = {k: i for k, i in self.vocabulary_.items() if k not in short}
+        rule_keys = {k: i for i, k in enumerate(self.matcher_.keys)}
+        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(long_keys)]))
+        self.scan_rule_ = np.array([rule_keys.get(k, -1) for k in names], dtype=np.int64)
+        self.scan_col_ = np.array([long_keys.get(k, -1) for k in names], dtype=np.int64)
         automaton = ahocorasick.Automaton()
-        for key, idx in self.vocabulary_.items():
-            if key not in short:
-                automaton.add_word(key, idx)
+        for uid, key in enumerate(names):
+            automaton.add_word(key, uid)
         automaton.make_automaton()
         self.automaton_ = automaton
         self.key_len_ = np.zeros(len(self.vocabulary_), dtype=np.int64)
@@ -181,7 +202,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_", "ngrams_"):  # rebuilt on load: smaller, version-proof
+        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
 
@@ -212,32 +233,33 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         texts = [listing_text(r) for r in X]
         batch = BatchNormalized(texts)  # offsets back to the seller's text only when asked
         normalized = batch.texts
-        hits = self.matcher_.match_many(normalized)
+        joined = DOC_SEP.join(normalized)
+        found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
+        ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
+        hits = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
         contacts = [find_contacts(t) for t in normalized]
-        text_block = self._text_matrix(normalized)
-        extra = self._extra_matrix(X, normalized, hits, contacts)
-        matrix = (text_block + extra).tocsr()
+        rows, cols, vals = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
+        extra = self._extra_matrix(X, normalized, hits, contacts).tocoo()
+        matrix = _csr(len(X), self.n_features_, (rows, extra.row), (cols, extra.col), (vals, extra.data))
         return Analysis(texts, normalized, batch, hits, contacts, matrix)
 
-    def _text_matrix(self, normalized: list[str]) -> sp.csr_matrix:
-        joined = DOC_SEP.join(normalized)
+    def _text_entries(self, normalized, joined, ends, long_cols):
+        """Text features as ``(rows, cols, values)``, sorted: presence, each row of unit length.
+
+        ``ends``/``long_cols`` are the long keys' hits of the combined automaton in ``joined``.
+        """
         points = code_points(joined)
         starts, cols = self.ngrams_.find(points)
-        found = list(self.automaton_.iter(joined))
-        if found:
-            flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found))
-            ends, long_cols = flat[0::2], flat[1::2]
-            keep = _whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
-            starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
-            cols = np.concatenate([cols, long_cols[keep]])
+        keep = _whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
+        starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
+        cols = np.concatenate([cols, long_cols[keep]])
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
-        matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(normalized), self.n_features_))
-        matrix.sum_duplicates()
-        counts = np.diff(matrix.indptr)
-        # presence, not counts (repetition is cheap for sellers), each row of unit length
-        matrix.data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
-        return matrix
+        # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
+        cells = np.unique(rows * self.n_features_ + cols)
+        rows, cols = np.divmod(cells, self.n_features_)
+        counts = np.bincount(rows, minlength=len(normalized))
+        return rows, cols, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
     def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
         rows, cols, vals = [], [], []
