@@ -20,6 +20,7 @@ from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
 from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
 from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals, original_text, trick_counts
+from classifier.spans import sorted_unique
 from classifier.tables import DOC_SEP
 
 logger = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
         # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
-        cells = np.unique(rows * self.n_features_ + cols)
+        cells = sorted_unique(rows * self.n_features_ + cols)
         rows, cols = np.divmod(cells, self.n_features_)
         counts = np.bincount(rows, minlength=len(normalized))
         return rows, cols, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)

@@ -16,7 +16,7 @@ import yaml
 
 from classifier.literals import required_literals
 from classifier.normalize import normalize_text
-from classifier.spans import merge, near, pairs, unique_spans
+from classifier.spans import merge, near, pairs, sorted_unique, unique_spans
 from classifier.tables import DOC_SEP
 
 CATEGORIES = ("id_kit", "face_data", "photo_activation", "verification_bypass", "realname_account")
@@ -231,7 +231,7 @@ class RuleMatcher:
         one (``cand_docs`` for ``cand_patterns``), joined; the others over the whole batch.
         """
         out = []
-        cand = np.unique(cand_patterns * (len(texts) + 1) + cand_docs)
+        cand = sorted_unique(cand_patterns * (len(texts) + 1) + cand_docs)
         cand_patterns, cand_docs = np.divmod(cand, len(texts) + 1)
         bounds = np.searchsorted(cand_patterns, np.arange(len(self.patterns) + 1)).tolist()
         for k, (rule_idx, pattern) in enumerate(self.patterns):

@@ -51,3 +51,9 @@ def merge(group, start, end):
     new[1:] |= start[1:] + lift[1:] >= reach[:-1]
     begin = np.flatnonzero(new)
     return group[begin], start[begin], np.maximum.reduceat(end, begin)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an int array by sorting (numpy 2's hashing unique is ~5x slower here)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
