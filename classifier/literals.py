@@ -6,26 +6,31 @@ import re
 from re import _constants as _c, _parser
 
 
-def required_literals(pattern: str) -> list[str] | None:
-    """Literals of which every match of ``pattern`` contains one, or None when there is no such set.
+def required_sets(pattern: str) -> list[list[str]]:
+    """Sets of literals such that every match of ``pattern`` contains one literal of each set.
 
-    An Aho-Corasick scan for them tells which texts a pattern can match at all, so the
-    regex only runs over those.
+    An Aho-Corasick scan for them tells which texts a pattern can match at all (those
+    holding a literal of every set), so the regex only runs over those. ``[]``: no such set.
     """
     try:
         parsed = _parser.parse(pattern)
     except re.error:
-        return None
+        return []
     if parsed.state.flags & re.IGNORECASE:
-        return None
-    required = _required(list(parsed))
-    if not required or "" in required:
-        return None
-    return sorted(required)
+        return []
+    return [sorted(c) for c in _candidates(list(parsed)) if "" not in c]
 
 
 def _required(items: list) -> set[str] | None:
     """Strings one of which any match of the parsed sequence ``items`` contains (the most selective found)."""
+    candidates = _candidates(items)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+
+
+def _candidates(items: list) -> list[set[str]]:
+    """Every set of strings found such that any match of the parsed sequence contains one of the set."""
     candidates, run = [], ""
     for op, av in items + [(None, None)]:
         if op is _c.LITERAL:
@@ -43,7 +48,4 @@ def _required(items: list) -> set[str] | None:
             candidates.append(None if None in alternatives else set().union(*alternatives))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
             candidates.append(_required(list(av[2])))
-    candidates = [c for c in candidates if c]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+    return [c for c in candidates if c]

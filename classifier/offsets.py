@@ -7,7 +7,8 @@ import functools
 
 import numpy as np
 
-from classifier.normalize import _MAX_PASSES, _STEPS, _non_unit
+from classifier.normalize import _MAX_PASSES, _non_unit
+from classifier.steps import STEPS
 from classifier.tables import DOC_SEP, char_table
 
 
@@ -180,13 +181,11 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     rows = np.asarray(active, dtype=np.int64)
     again = set()
-    for k, step in enumerate(_STEPS):
-        edits = step(sub)
-        if not edits:
+    for k, step in enumerate(STEPS):
+        done = step(sub)
+        if done is None:
             continue
-        starts, ends, repls = zip(*edits)
-        starts, ends = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-        repl_len = np.fromiter(map(len, repls), dtype=np.int64, count=len(repls))
+        sub, starts, ends, repl_len = done
         sub_base = _base_array(lengths[rows])
         which = np.searchsorted(sub_base, starts, side="right") - 1
         shift = _base_array(lengths)[rows[which]] - sub_base[which]
@@ -194,7 +193,6 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
         lengths[rows] += np.bincount(which, repl_len - (ends - starts), minlength=len(rows)).astype(np.int64)
         if k:
             again.update(rows[which].tolist())
-        sub = _apply_text(sub, edits)
     for i, text in zip(active, sub.split(DOC_SEP)):
         docs[i] = text
     return sorted(again)

@@ -14,7 +14,7 @@ import ahocorasick
 import numpy as np
 import yaml
 
-from classifier.literals import required_literals
+from classifier.literals import required_sets
 from classifier.normalize import normalize_text
 from classifier.spans import merge, near, pairs, sorted_unique, unique_spans
 from classifier.tables import DOC_SEP
@@ -150,12 +150,16 @@ class RuleMatcher:
                     if key:
                         roles[key].append((i, role))
         self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
-        self.filtered = []  # patterns run only over the texts holding one of their literals
+        # A pattern runs only over the texts holding a literal of each of its required sets.
+        self.n_required, req_pattern = np.zeros(len(self.patterns), dtype=np.int64), []
         for k, (_, pattern) in enumerate(self.patterns):
-            literals = required_literals(pattern.pattern)
-            self.filtered.append(bool(literals) and not any(DOC_SEP in lit for lit in literals))
-            for literal in literals if self.filtered[-1] else ():
-                roles[literal].append((k, PATTERN))
+            for literals in required_sets(pattern.pattern):
+                if not any(DOC_SEP in lit for lit in literals):
+                    for literal in literals:
+                        roles[literal].append((len(req_pattern), PATTERN))
+                    req_pattern.append(k)
+                    self.n_required[k] += 1
+        self.req_pattern = np.array(req_pattern, dtype=np.int64)
         self.keys = list(roles)
         self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
         self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
@@ -224,23 +228,30 @@ class RuleMatcher:
             out[docs[k]].append(RuleHit(all_rules[rules[k]], spans[bounds[k]:bounds[k + 1]]))
         return out
 
-    def _patterns(self, texts, joined, bases, cand_docs, cand_patterns) -> list[tuple[int, int, int, int]]:
+    def _patterns(self, texts, joined, bases, cand_docs, cand_reqs) -> list[tuple[int, int, int, int]]:
         """Return ``(doc, rule index, start, end)`` of every pattern match.
 
-        A pattern with required literals runs over the texts where the automaton found
-        one (``cand_docs`` for ``cand_patterns``), joined; the others over the whole batch.
+        A pattern with required literal sets runs over the texts where the automaton found
+        a literal of each set (``cand_reqs`` hit in ``cand_docs``), joined; the others over
+        the whole batch.
         """
+        n = len(texts) + 1
+        reqs, docs = np.divmod(sorted_unique(cand_reqs * n + cand_docs), n)  # (set, doc) pairs
+        cells = np.sort(self.req_pattern[reqs] * n + docs)
+        if len(cells):
+            first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+            count = np.diff(np.append(first, len(cells)))
+            cells = cells[first][count == self.n_required[cells[first] // n]]  # every set found
+        patterns, docs = np.divmod(cells, n)
+        bounds = np.searchsorted(patterns, np.arange(len(self.patterns) + 1)).tolist()
         out = []
-        cand = sorted_unique(cand_patterns * (len(texts) + 1) + cand_docs)
-        cand_patterns, cand_docs = np.divmod(cand, len(texts) + 1)
-        bounds = np.searchsorted(cand_patterns, np.arange(len(self.patterns) + 1)).tolist()
         for k, (rule_idx, pattern) in enumerate(self.patterns):
-            if not self.filtered[k]:
+            if not self.n_required[k]:
                 out += _pattern_spans(pattern, rule_idx, texts, joined, bases.tolist(), None)
             elif bounds[k] < bounds[k + 1]:
-                docs = cand_docs[bounds[k]:bounds[k + 1]].tolist()
-                sub = [texts[d] for d in docs]
-                out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), docs)
+                sub_docs = docs[bounds[k]:bounds[k + 1]].tolist()
+                sub = [texts[d] for d in sub_docs]
+                out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), sub_docs)
         return out
 
 
