@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -18,8 +19,8 @@ from sklearn.feature_selection import chi2
 from classifier.ngrams import NgramIndex, code_points
 from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
-from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
-from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals, original_text, trick_counts
+from classifier.rules import CATEGORIES, HitTable, RuleHit, RuleMatcher, load_rules
+from classifier.signals import SIGNAL_NAMES, find_contacts_many, original_text, signal_entries, trick_counts
 from classifier.spans import sorted_unique
 from classifier.tables import DOC_SEP
 
@@ -40,9 +41,14 @@ class Analysis:
     texts: list[str]
     normalized: list[str]
     batch: BatchNormalized
-    hits: list[list[RuleHit]]
+    table: HitTable
     contacts: list[list[dict]]
     matrix: sp.csr_matrix
+
+    @functools.cached_property
+    def hits(self) -> list[list[RuleHit]]:
+        """Per listing, the rules that fired."""
+        return self.table.lists()
 
 
 def _tokens(texts: list[str], jargon: list[str]) -> list[set[str]]:
@@ -193,6 +199,10 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
             self.key_len_[idx] = len(key)
         for key in self.whole_words_:
             self.key_latin_[self.vocabulary_[key]] = True
+        self.rule_cat_ = np.array([CATEGORIES.index(r.category) if r.category in CATEGORIES else -1
+                                   for r in self.rules_], dtype=np.int64)
+        self.rule_weight_ = np.array([r.weight for r in self.rules_], dtype=float)
+        self.rule_ctx_ = (self.rule_cat_ < 0) & np.array([r.id.startswith("ctx.") for r in self.rules_], dtype=bool)
         n_text = len(self.vocabulary_)
         self.rule_index_ = {r.id: n_text + i for i, r in enumerate(self.rules_)}
         base = n_text + len(self.rules_)
@@ -203,7 +213,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_"):  # rebuilt on load: smaller, version-proof
+        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "rule_cat_", "rule_weight_",
+                    "rule_ctx_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
 
@@ -237,12 +248,12 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         joined = DOC_SEP.join(normalized)
         found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
         ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
-        hits = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
-        contacts = [find_contacts(t) for t in normalized]
-        rows, cols, vals = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
-        extra = self._extra_matrix(X, normalized, hits, contacts).tocoo()
-        matrix = _csr(len(X), self.n_features_, (rows, extra.row), (cols, extra.col), (vals, extra.data))
-        return Analysis(texts, normalized, batch, hits, contacts, matrix)
+        table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
+        contacts = find_contacts_many(normalized)
+        text_rows, text_cols, text_vals = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
+        rows, cols, vals = self._extra_entries(X, normalized, table, contacts)
+        matrix = _csr(len(X), self.n_features_, (text_rows, *rows), (text_cols, *cols), (text_vals, *vals))
+        return Analysis(texts, normalized, batch, table, contacts, matrix)
 
     def _text_entries(self, normalized, joined, ends, long_cols):
         """Text features as ``(rows, cols, values)``, sorted: presence, each row of unit length.
@@ -262,30 +273,26 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         counts = np.bincount(rows, minlength=len(normalized))
         return rows, cols, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
-    def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
+    def _extra_entries(self, X, normalized, table: HitTable, contacts) -> tuple:
+        """Rule, category, context and signal features as ``(rows, cols, values)`` arrays."""
+        n, n_cat = len(normalized), len(CATEGORIES)
+        cat = self.rule_cat_[table.rule]
+        cells = table.doc[cat >= 0] * n_cat + cat[cat >= 0]
+        # weights summed per (listing, category) in hit order, as a Counter would
+        sums = np.bincount(cells, weights=self.rule_weight_[table.rule[cat >= 0]], minlength=n * n_cat)
+        cells = sorted_unique(cells)
+        # all reporting/help/consent context together: a report piles it up
+        ctx = self.rule_ctx_[table.rule]
+        n_ctx = np.bincount(table.doc[ctx], minlength=n)
+        n_spans = np.bincount(table.doc[ctx], weights=(table.hi - table.lo)[ctx], minlength=n)
+        ctx_rows = np.flatnonzero(n_ctx)
         tricks = trick_counts([original_text(r) for r in X])
-        for row, (record, text, doc_hits, doc_contacts) in enumerate(zip(X, normalized, hits, contacts)):
-            per_cat, ctx_rules, ctx_spans = Counter(), 0, 0
-            for hit in doc_hits:
-                rows.append(row)
-                cols.append(self.rule_index_[hit.rule.id])
-                vals.append(1.0)
-                if hit.rule.category in self.category_index_:
-                    per_cat[hit.rule.category] += hit.rule.weight
-                elif hit.rule.id.startswith("ctx."):
-                    ctx_rules += 1
-                    ctx_spans += len(hit.spans)
-            if ctx_rules:  # all reporting/help/consent context together: a report piles it up
-                rows += [row, row]
-                cols += [self.signal_index_["context:rules"], self.signal_index_["context:spans"]]
-                vals += [ctx_rules / 2, math.log1p(ctx_spans)]
-            for cat, weight in per_cat.items():
-                rows.append(row)
-                cols.append(self.category_index_[cat])
-                vals.append(math.log1p(weight))
-            for name, value in listing_signals(record, text, doc_contacts, tricks[row]).items():
-                rows.append(row)
-                cols.append(self.signal_index_[name])
-                vals.append(value)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(len(normalized), self.n_features_))
+        rows, cols, vals = signal_entries(X, normalized, contacts, tricks, self.signal_index_)
+        ctx_cols = np.full(len(ctx_rows), self.signal_index_["context:rules"])
+        spans_cols = np.full(len(ctx_rows), self.signal_index_["context:spans"])
+        return ((table.doc, cells // n_cat, ctx_rows, ctx_rows, np.array(rows, dtype=np.int64)),
+                (len(self.vocabulary_) + table.rule, self.category_index_[CATEGORIES[0]] + cells % n_cat,
+                 ctx_cols, spans_cols, np.array(cols, dtype=np.int64)),
+                (np.ones(len(table.doc)), np.fromiter(map(math.log1p, sums[cells].tolist()), dtype=float),
+                 n_ctx[ctx_rows] / 2, np.fromiter(map(math.log1p, n_spans[ctx_rows].tolist()), dtype=float),
+                 np.array(vals, dtype=float)))

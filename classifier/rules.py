@@ -132,6 +132,30 @@ class RuleHit:
     spans: list[tuple[int, int]]
 
 
+@dataclass
+class HitTable:
+    """A batch's rule hits as arrays, per doc heaviest rule first: hit ``h`` is rule ``rule[h]``
+    in text ``doc[h]`` with merged spans ``start[lo[h]:hi[h]]``, ``end[lo[h]:hi[h]]``."""
+
+    rules: list[Rule]
+    n_docs: int
+    doc: np.ndarray
+    rule: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def lists(self) -> list[list[RuleHit]]:
+        """Return each doc's ``RuleHit`` list."""
+        out = [[] for _ in range(self.n_docs)]
+        spans = list(zip(self.start.tolist(), self.end.tolist()))
+        rules = self.rules
+        for doc, rule, lo, hi in zip(self.doc.tolist(), self.rule.tolist(), self.lo.tolist(), self.hi.tolist()):
+            out[doc].append(RuleHit(rules[rule], spans[lo:hi]))
+        return out
+
+
 class RuleMatcher:
     """Match all rules on normalised texts with one Aho-Corasick automaton.
 
@@ -179,10 +203,10 @@ class RuleMatcher:
         """Return, per normalised text, the rules that fire (context applied)."""
         joined = DOC_SEP.join(texts)
         found = np.fromiter(itertools.chain.from_iterable(self.automaton.iter(joined)), dtype=np.int64)
-        return self.resolve(texts, joined, found[0::2], found[1::2])
+        return self.resolve(texts, joined, found[0::2], found[1::2]).lists()
 
-    def resolve(self, texts: list[str], joined: str, ends: np.ndarray, keys: np.ndarray) -> list[list[RuleHit]]:
-        """Turn key hits in ``joined`` (``DOC_SEP.join(texts)``) into each text's rule hits.
+    def resolve(self, texts: list[str], joined: str, ends: np.ndarray, keys: np.ndarray) -> HitTable:
+        """Turn key hits in ``joined`` (``DOC_SEP.join(texts)``) into the batch's rule hits.
 
         ``ends`` and ``keys`` are the ``(end index, key index)`` pairs of ``self.automaton``
         scanned over ``joined`` (or a larger automaton's hits mapped to these keys).
@@ -211,22 +235,15 @@ class RuleMatcher:
             order = np.argsort(group[other], kind="stable")
             ok = near(g, s, e, self.windows[role_code][r], group[other][order], start[other][order], end[other][order])
             keep = (keep | ok) if role_code == CONTEXT else keep & ~ok
-        return self._hits(len(texts), *merge(g[keep], s[keep], e[keep]))
+        return self._table(len(texts), *merge(g[keep], s[keep], e[keep]))
 
-    def _hits(self, n_docs: int, group, start, end) -> list[list[RuleHit]]:
-        """Build each doc's ``RuleHit`` list from merged spans sorted by (group, start)."""
-        out = [[] for _ in range(n_docs)]
-        if not len(group):
-            return out
-        begin = np.flatnonzero(np.concatenate(([True], np.diff(group) != 0)))
-        bounds = np.append(begin, len(group)).tolist()
+    def _table(self, n_docs: int, group, start, end) -> HitTable:
+        """Order the hits (per doc: heaviest rule first, then id) given merged spans sorted by group."""
+        begin = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else group
+        bounds = np.append(begin, len(group))
         docs, rules = np.divmod(group[begin], len(self.rules))
-        spans = list(zip(start.tolist(), end.tolist()))
-        order = np.lexsort((self.rank[rules], docs)).tolist()
-        all_rules, docs, rules = self.rules, docs.tolist(), rules.tolist()
-        for k in order:
-            out[docs[k]].append(RuleHit(all_rules[rules[k]], spans[bounds[k]:bounds[k + 1]]))
-        return out
+        order = np.lexsort((self.rank[rules], docs))
+        return HitTable(self.rules, n_docs, docs[order], rules[order], bounds[:-1][order], bounds[1:][order], start, end)
 
     def _patterns(self, texts, joined, bases, cand_docs, cand_reqs) -> list[tuple[int, int, int, int]]:
         """Return ``(doc, rule index, start, end)`` of every pattern match.

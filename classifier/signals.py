@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 
 import numpy as np
 
-from classifier.contacts import _PATTERNS, _value, has_contact_hint
+from classifier.contacts import _PATTERNS, _QUICK, _value, has_contact_hint
 from classifier.tables import DOC_SEP
 
 CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email", "netdisk", "url")
@@ -39,37 +41,78 @@ def trick_counts(originals: list[str]) -> list[int]:
     """Count evasion tricks in each original text (``len(_TRICKS.findall(text))``), batch-fast.
 
     The four fast patterns find which texts have any trick at all, in one scan per pattern
-    over the whole batch; only those texts are counted with the exact pattern.
+    over the whole batch; only those texts are counted with the exact pattern, in one scan
+    of them joined (no trick spans ``DOC_SEP``, so each text counts as it would alone).
     """
     joined = DOC_SEP.join(originals)
-    bases = np.cumsum([0] + [len(t) + 1 for t in originals])[:-1]
+    bases = _bases(originals)
     positions = [m.start() for part in _TRICK_PARTS for m in part.finditer(joined)]
     counts = [0] * len(originals)
     if positions:
-        for doc in set((np.searchsorted(bases, np.asarray(positions), side="right") - 1).tolist()):
-            counts[doc] = len(_TRICKS.findall(originals[doc]))
+        docs = sorted(set(_docs(bases, positions)))
+        sub = [originals[d] for d in docs]
+        found = _docs(_bases(sub), [m.start() for m in _TRICKS.finditer(DOC_SEP.join(sub))])
+        for k, n in Counter(found).items():
+            counts[docs[k]] = n
     return counts
 
 
-def find_contacts(normalized_text: str) -> list[dict]:
-    """Return ``{"kind", "value"}`` contacts in a normalised text (no original spans)."""
-    if not has_contact_hint(normalized_text):
-        return []
-    found, taken = [], []
+def _bases(texts: list[str]) -> np.ndarray:
+    """Start of each text in ``DOC_SEP.join(texts)``."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
+
+
+def _docs(bases: np.ndarray, positions: list[int]) -> list[int]:
+    """Which text each position of the joined texts is in."""
+    return (np.searchsorted(bases, np.asarray(positions, dtype=np.int64), side="right") - 1).tolist()
+
+
+def find_contacts_many(texts: list[str]) -> list[list[dict]]:
+    """:func:`find_contacts` of each normalised text, with one scan per pattern for the batch.
+
+    No contact pattern matches across ``DOC_SEP`` (nor looks past it differently from a
+    text's edge), so the texts with a hint are scanned joined.
+    """
+    out = [[] for _ in texts]
+    docs = sorted(set(_docs(_bases(texts), [m.start() for m in _QUICK.finditer(DOC_SEP.join(texts))])))
+    if not docs:
+        return out
+    sub = [texts[d] for d in docs]
+    joined, bases = DOC_SEP.join(sub), _bases(sub)
+    base = bases.tolist()
+    matches = [[] for _ in docs]  # per text, in the order find_contacts meets them
     for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(normalized_text):
-            start, end = m.span(1)
-            if any(s < end and start < e for s, e in taken):
-                continue
-            taken.append((start, end))
-            kind_out, value = _value(kind, m.group(1))
-            found.append((start, kind_out, value))
+        found = list(pattern.finditer(joined))
+        for k, m in zip(_docs(bases, [m.start(1) for m in found]), found):
+            matches[k].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
+    for doc, doc_matches in zip(docs, matches):
+        out[doc] = _contacts(doc_matches)
+    return out
+
+
+def _contacts(matches) -> list[dict]:
+    found, taken = [], []
+    for kind, start, end, raw in matches:
+        if any(s < end and start < e for s, e in taken):
+            continue  # already part of an earlier, more specific contact
+        taken.append((start, end))
+        kind_out, value = _value(kind, raw)
+        found.append((start, kind_out, value))
     seen, out = set(), []
     for _, kind, value in sorted(found):
         if (kind, value) not in seen:
             seen.add((kind, value))
             out.append({"kind": kind, "value": value})
     return out
+
+
+def find_contacts(normalized_text: str) -> list[dict]:
+    """Return ``{"kind", "value"}`` contacts in a normalised text (no original spans)."""
+    if not has_contact_hint(normalized_text):
+        return []
+    return _contacts([(kind, m.start(1), m.end(1), m.group(1))
+                      for kind, pattern in _PATTERNS for m in pattern.finditer(normalized_text)])
 
 
 def price_signals(price) -> dict[str, float]:
@@ -117,3 +160,43 @@ def listing_signals(record: dict, normalized_text: str, contacts: list[dict], tr
     if tricks >= 3:
         out["evasion:many_tricks"] = 1.0
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _price_items(text: str) -> tuple[tuple[str, float], ...]:
+    return tuple(price_signals(text).items())
+
+
+def signal_entries(records: list[dict], normalized: list[str], contacts: list[list[dict]],
+                   tricks: list[int], index: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
+    """:func:`listing_signals` of a batch as matrix entries ``(rows, columns, values)``.
+
+    Parameters
+    ----------
+    records, normalized, contacts, tricks : list
+        Per listing: the record, its normalised text, its contacts and its trick count.
+    index : dict of str to int
+        The column of each signal name.
+
+    Returns
+    -------
+    tuple of three lists
+    """
+    rows, cols, vals = [], [], []
+    bulk = set(_docs(_bases(normalized), [m.start() for m in _BULK.finditer(DOC_SEP.join(normalized))]))
+    for row, (record, doc_contacts, n_tricks) in enumerate(zip(records, contacts, tricks)):
+        out = dict(_price_items(str(record.get("price") or "")))
+        for contact in doc_contacts:
+            out[f"contact:{contact['kind']}"] = 1.0
+        if doc_contacts:
+            out["contact:any"] = 1.0
+        if row in bulk:
+            out["bulk:quantity"] = 1.0
+        if n_tricks:
+            out["evasion:tricks"] = 1.0
+        if n_tricks >= 3:
+            out["evasion:many_tricks"] = 1.0
+        rows += [row] * len(out)
+        cols += [index[name] for name in out]
+        vals += out.values()
+    return rows, cols, vals
