@@ -57,7 +57,7 @@ class Classifier:
         scores = self.model.predict_proba(analysis.matrix)[:, 1]
         categories = self.model.predict_category(analysis.matrix)
         top = feature_reasons(analysis.matrix, self.coef, self.feature_names)
-        rules = rule_reasons(records, analysis.hits, analysis.batch)
+        rules = rule_reasons(records, analysis.table, analysis.batch)
         results = []
         for i, record in enumerate(records):
             score = float(scores[i])

@@ -85,6 +85,7 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
     return grams
 
 
+_BITMAP_LIMIT = 1 << 24  # cells of a batch's text block deduplicated with a bitmap (16 MB) up to this
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
 
 
@@ -100,18 +101,32 @@ def _whole_words(points: np.ndarray, ends, cols, key_len, key_latin) -> np.ndarr
     return ~(latin & inside)
 
 
-def _csr(n_rows: int, n_cols: int, rows, cols, vals) -> sp.csr_matrix:
-    """One CSR matrix from blocks of ``(row, col, value)`` with no cell in two blocks.
+def _unique_cells(cells: np.ndarray, size: int) -> np.ndarray:
+    """Sorted distinct values of ``cells`` (all below ``size``): a bitmap when small, else a sort."""
+    if size > _BITMAP_LIMIT:
+        return sorted_unique(cells)
+    seen = np.zeros(size, dtype=bool)
+    seen[cells] = True
+    return np.flatnonzero(seen)
 
-    Sorted by row, then column, with zeros dropped: the canonical form ``a + b`` of the
-    blocks' matrices would give, so the model's sums run in the same order.
+
+def _csr(n_rows: int, n_cols: int, cells: np.ndarray, values: np.ndarray, rows, cols, vals) -> sp.csr_matrix:
+    """One CSR matrix from sorted cells (``row * n_cols + col``) and a few more ``(row, col, value)`` blocks.
+
+    No cell may be in two places. Sorted by row, then column, with zeros dropped: the
+    canonical form ``a + b`` of the blocks' matrices would give, so the model's sums run
+    in the same order.
     """
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals).astype(float)
-    nonzero = vals != 0
-    rows, cols, vals = rows[nonzero], cols[nonzero], vals[nonzero]
-    order = np.lexsort((cols, rows))
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
-    matrix = sp.csr_matrix((vals[order], cols[order].astype(np.int32), indptr.astype(np.int32)), shape=(n_rows, n_cols))
+    more = np.concatenate(rows) * n_cols + np.concatenate(cols)
+    more_values = np.concatenate(vals).astype(float)
+    order = np.argsort(more)
+    more, more_values = more[order], more_values[order]
+    where = np.searchsorted(cells, more)
+    cells, values = np.insert(cells, where, more), np.insert(values, where, more_values)
+    nonzero = values != 0
+    cells, values = cells[nonzero], values[nonzero]
+    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_cols)
+    matrix = sp.csr_matrix((values, (cells % n_cols).astype(np.int32), indptr.astype(np.int32)), shape=(n_rows, n_cols))
     matrix.has_sorted_indices = True
     return matrix
 
@@ -250,13 +265,13 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
         table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
         contacts = find_contacts_many(normalized)
-        text_rows, text_cols, text_vals = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
+        cells, values = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
         rows, cols, vals = self._extra_entries(X, normalized, table, contacts)
-        matrix = _csr(len(X), self.n_features_, (text_rows, *rows), (text_cols, *cols), (text_vals, *vals))
+        matrix = _csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
 
     def _text_entries(self, normalized, joined, ends, long_cols):
-        """Text features as ``(rows, cols, values)``, sorted: presence, each row of unit length.
+        """Text features as sorted cells ``row * n_features_ + col`` and values: presence, rows of unit length.
 
         ``ends``/``long_cols`` are the long keys' hits of the combined automaton in ``joined``.
         """
@@ -268,10 +283,9 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
         # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
-        cells = sorted_unique(rows * self.n_features_ + cols)
-        rows, cols = np.divmod(cells, self.n_features_)
-        counts = np.bincount(rows, minlength=len(normalized))
-        return rows, cols, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
+        cells = _unique_cells(rows * self.n_features_ + cols, len(normalized) * self.n_features_)
+        counts = np.bincount(cells // self.n_features_, minlength=len(normalized))
+        return cells, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
     def _extra_entries(self, X, normalized, table: HitTable, contacts) -> tuple:
         """Rule, category, context and signal features as ``(rows, cols, values)`` arrays."""

@@ -115,9 +115,14 @@ class BatchNormalized:
 
     def spans(self, docs, starts, ends) -> list[tuple[int, int]]:
         """Map many normalised spans at once (same results as :meth:`span` on each)."""
+        first, end = self.span_arrays(docs, starts, ends)
+        return list(zip(first.tolist(), end.tolist()))
+
+    def span_arrays(self, docs, starts, ends) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`spans` as two arrays: original starts and ends."""
         docs, starts, ends = (np.asarray(a, dtype=np.int64) for a in (docs, starts, ends))
         if not len(docs):
-            return []
+            return docs, docs
         new_len = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))[docs]
         simple = (ends > starts) & (new_len > 0)
         new_base = np.asarray(self._new_base, dtype=np.int64)[docs]
@@ -126,10 +131,10 @@ class BatchNormalized:
             arrays = stage.arrays()
             first, last = _back(first, arrays, False), _back(last, arrays, True)
         old_base = np.asarray(self._old_base, dtype=np.int64)[docs]
-        out = list(zip((first - old_base).tolist(), (last + 1 - old_base).tolist()))
+        first, end = first - old_base, last + 1 - old_base
         for k in np.flatnonzero(~simple).tolist():  # empty spans and texts: the scalar rules
-            out[k] = self.span(int(docs[k]), int(starts[k]), int(ends[k]))
-        return out
+            first[k], end[k] = self.span(int(docs[k]), int(starts[k]), int(ends[k]))
+        return first, end
 
 
 def _back(pos: np.ndarray, arrays, last: bool) -> np.ndarray:
