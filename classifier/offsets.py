@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from classifier.normalize import _MAX_PASSES, _non_unit
+from classifier.normalize import _MAX_PASSES
 from classifier.steps import STEPS
 from classifier.tables import DOC_SEP, char_table
 
@@ -158,17 +158,26 @@ def _code_table() -> np.ndarray:
     return codes
 
 
+@functools.lru_cache(maxsize=1)
+def _non_unit_mask() -> np.ndarray:
+    """The characters the table deletes or expands, as a mask indexed by code point."""
+    mask = np.zeros(len(_code_table()), dtype=bool)
+    mask[[cp for cp, rep in char_table().items() if len(rep) != 1]] = True
+    return mask
+
+
 def _translate(texts: list[str], stages: list) -> list[str]:
     """Apply the character table to every text at numpy speed; record the chars it expands or drops."""
     joined = DOC_SEP.join(texts)
     table, codes = char_table(), _code_table()
-    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    inside = points < len(codes)
-    points = np.where(inside, codes[np.where(inside, points, 0)], points)
+    original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    inside = original < len(codes)
+    points = np.where(inside, codes[np.where(inside, original, 0)], original)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     points[np.cumsum(lengths + 1)[:-1] - 1] = ord(DOC_SEP)  # a DOC_SEP inside a text became a space
     text = points.tobytes().decode("utf-32-le", "surrogatepass")
-    expand = [(m.start(), m.end(), table[ord(m.group())]) for m in _non_unit().finditer(joined)]
+    where = np.flatnonzero(_non_unit_mask()[np.where(inside, original, 0)] & inside)  # as _non_unit() finds
+    expand = [(i, i + 1, table[cp]) for i, cp in zip(where.tolist(), original[where].tolist())]
     if expand:
         starts, ends, repls = zip(*expand)
         stages.append(_Stage(np.array(starts), np.array(ends), np.fromiter(map(len, repls), dtype=np.int64)))

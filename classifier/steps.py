@@ -21,11 +21,13 @@ class _SplitStep:
     matches as one list whose lengths give every offset at numpy speed.
     """
 
-    def __init__(self, pattern: re.Pattern, func=None, repl: str = ""):
+    def __init__(self, pattern: re.Pattern, func=None, repl: str = "", needs: str | None = None):
         self.split = re.compile(f"({pattern.pattern})", pattern.flags).split
-        self.func, self.repl = func, repl
+        self.func, self.repl, self.needs = func, repl, needs
 
     def __call__(self, text: str) -> Edits | None:
+        if self.needs is not None and self.needs not in text:  # a substring test is far cheaper than a scan
+            return None
         pieces = self.split(text)
         if len(pieces) == 1:
             return None
@@ -66,6 +68,6 @@ STEPS = (
     _SplitStep(_LETTER_RUN, _strip_seps),
     _SplitStep(_NUMERAL_RUN, _numerals),
     _variants,
-    _SplitStep(_SPACES, repl=" "),
+    _SplitStep(_SPACES, repl=" ", needs="  "),
 )
 assert len(STEPS) == len(_STEPS)
