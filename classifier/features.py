@@ -20,8 +20,8 @@ from classifier.ngrams import NgramIndex, code_points
 from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
 from classifier.rules import CATEGORIES, HitTable, RuleHit, RuleMatcher, load_rules
-from classifier.signals import SIGNAL_NAMES, find_contacts_many, original_text, signal_entries, trick_counts
-from classifier.spans import sorted_unique
+from classifier.signals import GATE as SIGNAL_GATE, SIGNAL_NAMES, find_contacts_many, original_text, signal_entries, trick_counts
+from classifier.spans import pairs, sorted_unique
 from classifier.tables import DOC_SEP
 
 logger = logging.getLogger(__name__)
@@ -200,9 +200,13 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         # One automaton for the rules' keys and the long text keys: one scan serves both.
         long_keys = {k: i for k, i in self.vocabulary_.items() if k not in short}
         rule_keys = {k: i for i, k in enumerate(self.matcher_.keys)}
-        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(long_keys)]))
+        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(long_keys), *SIGNAL_GATE.literals]))
         self.scan_rule_ = np.array([rule_keys.get(k, -1) for k in names], dtype=np.int64)
         self.scan_col_ = np.array([long_keys.get(k, -1) for k in names], dtype=np.int64)
+        # and the literals that say where each contact/bulk pattern can match
+        gate = [SIGNAL_GATE.literals.get(k, []) for k in names]
+        self.scan_gate_ptr_ = np.cumsum([0] + [len(g) for g in gate]).astype(np.int64)
+        self.scan_gate_req_ = np.array([r for g in gate for r in g], dtype=np.int64)
         automaton = ahocorasick.Automaton()
         for uid, key in enumerate(names):
             automaton.add_word(key, uid)
@@ -228,8 +232,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "rule_cat_", "rule_weight_",
-                    "rule_ctx_"):  # rebuilt on load: smaller, version-proof
+        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "scan_gate_ptr_",
+                    "scan_gate_req_", "rule_cat_", "rule_weight_", "rule_ctx_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
 
@@ -264,9 +268,13 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
         ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
         table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
-        contacts = find_contacts_many(normalized)
+        hit, req = pairs(self.scan_gate_ptr_[found[1::2]], self.scan_gate_ptr_[found[1::2] + 1])
+        lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
+        docs = np.searchsorted(np.cumsum(lengths + 1), ends[hit], side="right")
+        gated = SIGNAL_GATE.candidates(len(normalized), docs, self.scan_gate_req_[req])
+        contacts = find_contacts_many(normalized, gated[:-1])
         cells, values = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
-        rows, cols, vals = self._extra_entries(X, normalized, table, contacts)
+        rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
         matrix = _csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
 
@@ -287,7 +295,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         counts = np.bincount(cells // self.n_features_, minlength=len(normalized))
         return cells, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
-    def _extra_entries(self, X, normalized, table: HitTable, contacts) -> tuple:
+    def _extra_entries(self, X, normalized, table: HitTable, contacts, bulk_candidates) -> tuple:
         """Rule, category, context and signal features as ``(rows, cols, values)`` arrays."""
         n, n_cat = len(normalized), len(CATEGORIES)
         cat = self.rule_cat_[table.rule]
@@ -301,7 +309,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         n_spans = np.bincount(table.doc[ctx], weights=(table.hi - table.lo)[ctx], minlength=n)
         ctx_rows = np.flatnonzero(n_ctx)
         tricks = trick_counts([original_text(r) for r in X])
-        rows, cols, vals = signal_entries(X, normalized, contacts, tricks, self.signal_index_)
+        rows, cols, vals = signal_entries(X, normalized, contacts, tricks, self.signal_index_, bulk_candidates)
         ctx_cols = np.full(len(ctx_rows), self.signal_index_["context:rules"])
         spans_cols = np.full(len(ctx_rows), self.signal_index_["context:spans"])
         return ((table.doc, cells // n_cat, ctx_rows, ctx_rows, np.array(rows, dtype=np.int64)),

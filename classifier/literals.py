@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from re import _constants as _c, _parser
 
+import numpy as np
+
+from classifier.spans import sorted_unique
+
 
 def required_sets(pattern: str) -> list[list[str]]:
     """Sets of literals such that every match of ``pattern`` contains one literal of each set.
@@ -49,3 +53,54 @@ def _candidates(items: list) -> list[set[str]]:
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
             candidates.append(_required(list(av[2])))
     return [c for c in candidates if c]
+
+
+class LiteralGate:
+    """Which texts each of some regexes can match, from where an automaton found their required literals.
+
+    Parameters
+    ----------
+    patterns : list of re.Pattern
+        The regexes; one without required literals (or needing a ``forbidden`` char)
+        is never gated: it runs over every text.
+    forbidden : str
+        A character no literal may contain (the batch separator).
+
+    Notes
+    -----
+    ``literals`` maps each literal to its requirement numbers; an automaton hit on a
+    literal in text ``doc`` satisfies those requirements there. A text is a candidate for
+    a pattern when every requirement of the pattern is satisfied in it.
+    """
+
+    def __init__(self, patterns, forbidden: str = ""):
+        self.n_patterns = len(patterns)
+        self.literals: dict[str, list[int]] = {}
+        self.n_required, req_pattern = np.zeros(len(patterns), dtype=np.int64), []
+        for k, pattern in enumerate(patterns):
+            for literals in required_sets(pattern.pattern):
+                if forbidden and any(forbidden in lit for lit in literals):
+                    continue
+                for literal in literals:
+                    self.literals.setdefault(literal, []).append(len(req_pattern))
+                req_pattern.append(k)
+                self.n_required[k] += 1
+        self.req_pattern = np.array(req_pattern, dtype=np.int64)
+
+    def candidates(self, n_docs: int, docs: np.ndarray, reqs: np.ndarray) -> list[list[int] | None]:
+        """Per pattern, the sorted texts it can match in (``None``: ungated, every text).
+
+        ``docs[i]`` is the text where requirement ``reqs[i]`` was satisfied.
+        """
+        n = n_docs + 1
+        reqs, docs = np.divmod(sorted_unique(reqs * n + docs), n)
+        cells = np.sort(self.req_pattern[reqs] * n + docs)
+        if len(cells):
+            first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+            count = np.diff(np.append(first, len(cells)))
+            cells = cells[first][count == self.n_required[cells[first] // n]]  # every requirement met
+        patterns, docs = np.divmod(cells, n)
+        bounds = np.searchsorted(patterns, np.arange(self.n_patterns + 1)).tolist()
+        docs = docs.tolist()
+        return [docs[bounds[k]:bounds[k + 1]] if self.n_required[k] else None for k in range(self.n_patterns)]
+

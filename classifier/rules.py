@@ -14,9 +14,9 @@ import ahocorasick
 import numpy as np
 import yaml
 
-from classifier.literals import required_sets
+from classifier.literals import LiteralGate
 from classifier.normalize import normalize_text
-from classifier.spans import merge, near, pairs, sorted_unique, unique_spans
+from classifier.spans import merge, near, pairs, unique_spans
 from classifier.tables import DOC_SEP
 
 CATEGORIES = ("id_kit", "face_data", "photo_activation", "verification_bypass", "realname_account")
@@ -175,15 +175,9 @@ class RuleMatcher:
                         roles[key].append((i, role))
         self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
         # A pattern runs only over the texts holding a literal of each of its required sets.
-        self.n_required, req_pattern = np.zeros(len(self.patterns), dtype=np.int64), []
-        for k, (_, pattern) in enumerate(self.patterns):
-            for literals in required_sets(pattern.pattern):
-                if not any(DOC_SEP in lit for lit in literals):
-                    for literal in literals:
-                        roles[literal].append((len(req_pattern), PATTERN))
-                    req_pattern.append(k)
-                    self.n_required[k] += 1
-        self.req_pattern = np.array(req_pattern, dtype=np.int64)
+        self.gate = LiteralGate([p for _, p in self.patterns], forbidden=DOC_SEP)
+        for literal, reqs in self.gate.literals.items():
+            roles[literal] += [(req, PATTERN) for req in reqs]
         self.keys = list(roles)
         self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
         self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
@@ -252,23 +246,13 @@ class RuleMatcher:
         a literal of each set (``cand_reqs`` hit in ``cand_docs``), joined; the others over
         the whole batch.
         """
-        n = len(texts) + 1
-        reqs, docs = np.divmod(sorted_unique(cand_reqs * n + cand_docs), n)  # (set, doc) pairs
-        cells = np.sort(self.req_pattern[reqs] * n + docs)
-        if len(cells):
-            first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
-            count = np.diff(np.append(first, len(cells)))
-            cells = cells[first][count == self.n_required[cells[first] // n]]  # every set found
-        patterns, docs = np.divmod(cells, n)
-        bounds = np.searchsorted(patterns, np.arange(len(self.patterns) + 1)).tolist()
         out = []
-        for k, (rule_idx, pattern) in enumerate(self.patterns):
-            if not self.n_required[k]:
+        for (rule_idx, pattern), docs in zip(self.patterns, self.gate.candidates(len(texts), cand_docs, cand_reqs)):
+            if docs is None:
                 out += _pattern_spans(pattern, rule_idx, texts, joined, bases.tolist(), None)
-            elif bounds[k] < bounds[k + 1]:
-                sub_docs = docs[bounds[k]:bounds[k + 1]].tolist()
-                sub = [texts[d] for d in sub_docs]
-                out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), sub_docs)
+            elif docs:
+                sub = [texts[d] for d in docs]
+                out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), docs)
         return out
 
 

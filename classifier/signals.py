@@ -8,7 +8,8 @@ from collections import Counter
 
 import numpy as np
 
-from classifier.contacts import _PATTERNS, _QUICK, _value, has_contact_hint
+from classifier.contacts import _PATTERNS, _value, has_contact_hint
+from classifier.literals import LiteralGate
 from classifier.tables import DOC_SEP
 
 CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email", "netdisk", "url")
@@ -35,6 +36,10 @@ _TRICK_PARTS = tuple(re.compile(p) for p in (
     f"{_SEP}(?<={_CJK}{_SEP})(?:{_SEP}?{_CJK}{_SEP}{{1,2}}){{2}}{_SEP}?{_CJK}",
     "[威薇]信|扣扣|企鹅|绿泡泡",
     "(?i:[vsl](?<!\\w[vsl])(?:(?<=[vV])\\s*x|(?<=[sS])fz|(?<=[lL])ian)\\b)"))
+
+
+# Contact patterns, then the bulk pattern: an automaton scan for their literals says where each can match.
+GATE = LiteralGate([p for _, p in _PATTERNS] + [_BULK], forbidden=DOC_SEP)
 
 
 def trick_counts(originals: list[str]) -> list[int]:
@@ -68,27 +73,26 @@ def _docs(bases: np.ndarray, positions: list[int]) -> list[int]:
     return (np.searchsorted(bases, np.asarray(positions, dtype=np.int64), side="right") - 1).tolist()
 
 
-def find_contacts_many(texts: list[str]) -> list[list[dict]]:
+def find_contacts_many(texts: list[str], candidates: list | None = None) -> list[list[dict]]:
     """:func:`find_contacts` of each normalised text, with one scan per pattern for the batch.
 
-    No contact pattern matches across ``DOC_SEP`` (nor looks past it differently from a
-    text's edge), so the texts with a hint are scanned joined.
+    ``candidates``: per contact pattern, the texts it can match in (from ``GATE``), or
+    None for all. No contact pattern matches across ``DOC_SEP`` (nor looks past it
+    differently from a text's edge), so texts are scanned joined; and every match holds
+    a hint, so the hint test is not needed.
     """
-    out = [[] for _ in texts]
-    docs = sorted(set(_docs(_bases(texts), [m.start() for m in _QUICK.finditer(DOC_SEP.join(texts))])))
-    if not docs:
-        return out
-    sub = [texts[d] for d in docs]
-    joined, bases = DOC_SEP.join(sub), _bases(sub)
-    base = bases.tolist()
-    matches = [[] for _ in docs]  # per text, in the order find_contacts meets them
-    for kind, pattern in _PATTERNS:
-        found = list(pattern.finditer(joined))
+    matches = [[] for _ in texts]  # per text, in the order find_contacts meets them
+    candidates = candidates or [None] * len(_PATTERNS)
+    for (kind, pattern), docs in zip(_PATTERNS, candidates):
+        if docs == []:
+            continue
+        sub = texts if docs is None else [texts[d] for d in docs]
+        bases = _bases(sub)
+        found = list(pattern.finditer(DOC_SEP.join(sub)))
+        base = bases.tolist()
         for k, m in zip(_docs(bases, [m.start(1) for m in found]), found):
-            matches[k].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
-    for doc, doc_matches in zip(docs, matches):
-        out[doc] = _contacts(doc_matches)
-    return out
+            matches[k if docs is None else docs[k]].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
+    return [_contacts(doc_matches) if doc_matches else [] for doc_matches in matches]
 
 
 def _contacts(matches) -> list[dict]:
@@ -168,7 +172,8 @@ def _price_items(text: str) -> tuple[tuple[str, float], ...]:
 
 
 def signal_entries(records: list[dict], normalized: list[str], contacts: list[list[dict]],
-                   tricks: list[int], index: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
+                   tricks: list[int], index: dict[str, int], bulk_candidates: list[int] | None = None
+                   ) -> tuple[list[int], list[int], list[float]]:
     """:func:`listing_signals` of a batch as matrix entries ``(rows, columns, values)``.
 
     Parameters
@@ -177,13 +182,17 @@ def signal_entries(records: list[dict], normalized: list[str], contacts: list[li
         Per listing: the record, its normalised text, its contacts and its trick count.
     index : dict of str to int
         The column of each signal name.
+    bulk_candidates : list of int, optional
+        The texts the bulk pattern can match in (from ``GATE``); default all.
 
     Returns
     -------
     tuple of three lists
     """
     rows, cols, vals = [], [], []
-    bulk = set(_docs(_bases(normalized), [m.start() for m in _BULK.finditer(DOC_SEP.join(normalized))]))
+    docs = list(range(len(normalized))) if bulk_candidates is None else bulk_candidates
+    sub = [normalized[d] for d in docs]
+    bulk = {docs[k] for k in _docs(_bases(sub), [m.start() for m in _BULK.finditer(DOC_SEP.join(sub))])}
     for row, (record, doc_contacts, n_tricks) in enumerate(zip(records, contacts, tricks)):
         out = dict(_price_items(str(record.get("price") or "")))
         for contact in doc_contacts:
