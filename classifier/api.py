@@ -59,16 +59,14 @@ class Classifier:
         top = feature_reasons(analysis.matrix, self.coef, self.feature_names)
         rules = rule_reasons(records, analysis.table, analysis.batch)
         results = []
-        for i, record in enumerate(records):
-            score = float(scores[i])
+        for record, score, category, reasons, contacts, features in zip(
+                records, scores.tolist(), categories.tolist(), rules, analysis.contacts, top):
             label = int(score >= self.threshold)
-            reasons = rules[i]
-            reasons += [{"kind": "contact", "contact_kind": c["kind"], "value": c["value"]}
-                        for c in analysis.contacts[i]]
-            reasons += top[i]
+            reasons += [{"kind": "contact", "contact_kind": c["kind"], "value": c["value"]} for c in contacts]
+            reasons += features
             results.append({"id": record["id"], "score": round(score, 4), "label": label,
-                            "category": str(categories[i]) if label else None,
-                            "reasons": reasons, "contacts": analysis.contacts[i]})
+                            "category": str(category) if label else None,
+                            "reasons": reasons, "contacts": contacts})
         return results
 
 
