@@ -33,20 +33,24 @@ def rule_reasons(records: list[dict], table: HitTable, batch: BatchNormalized) -
     sizes = np.fromiter(map(len, batch.texts), dtype=np.int64, count=len(batch.texts))
     start, end = batch.span_arrays(docs, table.start[span], np.minimum(table.end[span], sizes[docs]))
     titles = [r.get("title") or "" for r in records]
+    descriptions = [r.get("description") or "" for r in records]
     title_len = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))[docs]
     in_title = start <= title_len  # an offset in "title\ndescription" made field-relative
     base = np.where(in_title, 0, title_len + 1)
-    spans = []
-    for doc, title, a, b in zip(docs.tolist(), in_title.tolist(), (start - base).tolist(), (end - base).tolist()):
-        text = titles[doc] if title else records[doc].get("description") or ""
-        b = min(b, len(text))
-        spans.append({"field": "title" if title else "description", "start": a, "end": b, "text": text[a:b]})
+    text_len = np.where(in_title, title_len, np.fromiter(map(len, descriptions), dtype=np.int64,
+                                                         count=len(descriptions))[docs])
+    end = np.minimum(end - base, text_len)
+    in_title = in_title.tolist()
+    texts = [titles[d] if t else descriptions[d] for d, t in zip(docs.tolist(), in_title)]
+    spans = [{"field": "title" if t else "description", "start": a, "end": b, "text": text[a:b]}
+             for t, a, b, text in zip(in_title, (start - base).tolist(), end.tolist(), texts)]
     out = [[] for _ in records]
     bounds = np.concatenate(([0], np.cumsum(np.minimum(table.hi - table.lo, MAX_SPANS)))).tolist()
-    for k, (doc, rule) in enumerate(zip(table.doc.tolist(), table.rule.tolist())):
-        rule = table.rules[rule]
+    rules = table.rules
+    for doc, rule, lo, hi in zip(table.doc.tolist(), table.rule.tolist(), bounds, bounds[1:]):
+        rule = rules[rule]
         out[doc].append({"kind": "rule", "rule_id": rule.id, "description": rule.description,
-                         "category": rule.category, "weight": rule.weight, "spans": spans[bounds[k]:bounds[k + 1]]})
+                         "category": rule.category, "weight": rule.weight, "spans": spans[lo:hi]})
     return out
 
 
