@@ -28,14 +28,16 @@ _TRICKS = re.compile(
     "[\u2460-\u24ff\u2776-\u2793\u3220-\u3229\u3280-\u3289\u200b-\u200f\u2060\ufeff\uff21-\uff5a]"
     f"|(?:{_CJK}{_SEP}{{1,2}}){{3}}{_CJK}"
     "|[\U0001f100-\U0001f1ff]|[壹贰叁肆伍陆柒捌玖]|[威薇]信|扣扣|企鹅|绿泡泡|(?i:\\bv\\s*x\\b|\\bsfz\\b|\\blian\\b)")
-# The same tricks as four patterns that each start with a character class, so the regex
-# engine skips ahead (one alternation of them all is tried at every character: 4x slower).
+# The same tricks as three patterns that each start with a character class, so the regex
+# engine skips ahead (one alternation of them all is tried at every character: 4x slower),
+# and the code words, looked for with str.find (an alternation of literals is tried at
+# every character too).
 _TRICK_PARTS = tuple(re.compile(p) for p in (
     "[\u2460-\u24ff\u2776-\u2793\u3220-\u3229\u3280-\u3289\u200b-\u200f\u2060\ufeff\uff21-\uff5a"
     "\U0001f100-\U0001f1ff壹贰叁肆伍陆柒捌玖]",
     f"{_SEP}(?<={_CJK}{_SEP})(?:{_SEP}?{_CJK}{_SEP}{{1,2}}){{2}}{_SEP}?{_CJK}",
-    "[威薇]信|扣扣|企鹅|绿泡泡",
     "(?i:[vsl](?<!\\w[vsl])(?:(?<=[vV])\\s*x|(?<=[sS])fz|(?<=[lL])ian)\\b)"))
+_TRICK_WORDS = ("威信", "薇信", "扣扣", "企鹅", "绿泡泡")
 
 
 # Contact patterns, then the bulk pattern: an automaton scan for their literals says where each can match.
@@ -45,13 +47,14 @@ GATE = LiteralGate([p for _, p in _PATTERNS] + [_BULK], forbidden=DOC_SEP)
 def trick_counts(originals: list[str]) -> list[int]:
     """Count evasion tricks in each original text (``len(_TRICKS.findall(text))``), batch-fast.
 
-    The four fast patterns find which texts have any trick at all, in one scan per pattern
+    The fast patterns and the code words find which texts have any trick at all, in one scan each
     over the whole batch; only those texts are counted with the exact pattern, in one scan
     of them joined (no trick spans ``DOC_SEP``, so each text counts as it would alone).
     """
     joined = DOC_SEP.join(originals)
     bases = _bases(originals)
     positions = [m.start() for part in _TRICK_PARTS for m in part.finditer(joined)]
+    positions += [i for word in _TRICK_WORDS if word in joined for i in _occurrences(joined, word)]
     counts = [0] * len(originals)
     if positions:
         docs = sorted(set(_docs(bases, positions)))
@@ -60,6 +63,14 @@ def trick_counts(originals: list[str]) -> list[int]:
         for k, n in Counter(found).items():
             counts[docs[k]] = n
     return counts
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    out, at = [], text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + 1)
+    return out
 
 
 def _bases(texts: list[str]) -> np.ndarray:
