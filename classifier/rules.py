@@ -207,11 +207,12 @@ class RuleMatcher:
         """
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
-        row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])
-        start = (ends + 1 - self.key_len[keys])[row]
+        key_len = self.key_len[keys]
+        start = ends + 1 - key_len
         doc = np.searchsorted(bases, start, side="right") - 1
         start = start - bases[doc]
-        end = start + self.key_len[keys][row]
+        row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])  # each hit, once per (rule, role) of its key
+        doc, start, end = doc[row], start[row], (start + key_len)[row]
         rule, role = self.pair_rule[pair], self.pair_role[pair]
         extra = self._patterns(texts, joined, bases, doc[role == PATTERN], rule[role == PATTERN])
         if extra:
@@ -257,7 +258,8 @@ class RuleMatcher:
 
 
 def _bases(texts: list[str]) -> list[int]:
-    return [0, *itertools.accumulate(len(t) + 1 for t in texts[:-1])]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).tolist()
 
 
 def _pattern_spans(pattern, rule_idx, texts, joined, starts, docs) -> list[tuple[int, int, int, int]]:

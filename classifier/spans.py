@@ -27,12 +27,18 @@ def near(group, start, end, window, o_group, o_start, o_end) -> np.ndarray:
 
 def unique_spans(group, start, end):
     """Sort spans by (group, start, end) and drop repeats: ``kept = set(spans)`` per group."""
+    if not len(group):
+        return group, start, end
+    size = int(max(start.max(), end.max())) + 1
+    if int(group.max()) < (1 << 62) // (size * size):  # one int64 key: a plain sort beats lexsort
+        keys = sorted_unique((group * size + start) * size + end)
+        rest, end = np.divmod(keys, size)
+        group, start = np.divmod(rest, size)
+        return group, start, end
     order = np.lexsort((end, start, group))
     group, start, end = group[order], start[order], end[order]
-    if len(group) > 1:
-        new = np.concatenate(([True], (np.diff(group) != 0) | (np.diff(start) != 0) | (np.diff(end) != 0)))
-        group, start, end = group[new], start[new], end[new]
-    return group, start, end
+    new = np.concatenate(([True], (np.diff(group) != 0) | (np.diff(start) != 0) | (np.diff(end) != 0)))
+    return group[new], start[new], end[new]
 
 
 def merge(group, start, end):
