@@ -18,11 +18,14 @@ _SEP_CLASS = rf"[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]"
 # A separator first (then a lookbehind for the Chinese char before it): a leading character
 # class lets the regex engine skip ahead fast.
 _CJK_SEP = re.compile(rf"{_SEP_CLASS}(?<=[{_CJK}]{_SEP_CLASS}){_SEP_CLASS}{{0,2}}(?=[{_CJK}])")
-_DIGIT_RUN = re.compile(r"\d+(?:[ \-_*·•/|~]{1,2}\d+)+")
+_DIGIT_SEP = r"[ \-_*·•/|~]"
+_DIGIT_RUN = re.compile(rf"\d+(?:{_DIGIT_SEP}{{1,2}}\d+)+")
 # Lookbehinds come after the first letter: a literal first lets the regex engine skip ahead fast.
-_LETTER_RUN = re.compile(rf"[a-z](?<![a-z0-9][a-z])(?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z])+(?![a-z0-9])")
+_LETTER_SEP = rf"[ .\-*·•/|~{_SYMBOLS}]"
+_LETTER_RUN = re.compile(rf"[a-z](?<![a-z0-9][a-z])(?:{_LETTER_SEP}{{1,2}}[a-z])+(?![a-z0-9])")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
-_NUMERAL_RUN = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]{5,}")
+_NUMERAL_CLASS = "[0-9" + "".join(CHINESE_DIGITS) + "]"
+_NUMERAL_RUN = re.compile(_NUMERAL_CLASS + "{5,}")
 _SPACES = re.compile(r" {2,}")
 # Single letters that mean a platform only in context: "加v", "v:demo", "q:10001".
 _LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9]))"

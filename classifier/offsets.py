@@ -189,17 +189,20 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
     """Run every step once over the ``active`` docs (edited in place); return those to run again.
 
     Only docs that a step after the first changed can change again: the separator step
-    cannot enable itself, and the later steps already saw its result.
+    cannot enable itself, and the later steps already saw its result. Each step runs over
+    the docs its cheap test selects, joined.
     """
-    sub = DOC_SEP.join(docs[i] for i in active)
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    rows = np.asarray(active, dtype=np.int64)
     again = set()
     for k, step in enumerate(STEPS):
-        done = step(sub)
+        targets = step.targets(docs, active) if hasattr(step, "targets") else active
+        if not targets:
+            continue
+        done = step(DOC_SEP.join(docs[i] for i in targets))
         if done is None:
             continue
         sub, starts, ends, repl_len = done
+        rows = np.asarray(targets, dtype=np.int64)
         sub_base = _base_array(lengths[rows])
         which = np.searchsorted(sub_base, starts, side="right") - 1
         shift = _base_array(lengths)[rows[which]] - sub_base[which]
@@ -207,8 +210,8 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
         lengths[rows] += np.bincount(which, repl_len - (ends - starts), minlength=len(rows)).astype(np.int64)
         if k:
             again.update(rows[which].tolist())
-    for i, text in zip(active, sub.split(DOC_SEP)):
-        docs[i] = text
+        for i, text in zip(targets, sub.split(DOC_SEP)):
+            docs[i] = text
     return sorted(again)
 
 
