@@ -4,12 +4,14 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from classifier.api import load_classifier
 from classifier.explain import TOP_FEATURES, feature_reasons
-from classifier.normalize import normalize_many
+from classifier.normalize import normalize, normalize_many
+from classifier.offsets import BatchNormalized
 from classifier.rules import RuleMatcher, load_rules
+from classifier.spans import merge, near, unique_spans
 from classifier.signals import (_TRICKS, SIGNAL_NAMES, find_contacts, find_contacts_many, listing_signals, original_text,
                                 signal_entries, trick_counts)
 
@@ -140,3 +142,68 @@ def test_feature_reasons_are_the_top_contributions_of_each_row(classifier, recor
         order = np.lexsort((cols, -contrib))[:TOP_FEATURES]
         assert got[row] == [{"kind": "feature", "feature": str(classifier.feature_names[cols[i]]),
                              "weight": round(float(contrib[i]), 3)} for i in order if contrib[i] > 0]
+
+
+# Runs the normaliser's gated steps must still find: digits, letters and numerals with
+# separators, non-ASCII digits, characters above the exact flag table.
+RUNS = st.lists(st.sampled_from(["1", "4567", "-", "--", " ", "  ", "-/", "a", "bc", "x.", "三四五", "零", "٣", "𝟙",
+                                  "𠀀", "人", "🀄", "\u2190"]), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RUNS | TEXT, max_size=8))
+@example(["1--4567", "a -/b", "三四五零٣", "人  脸", "1 𝟙 2 3 4", "𠀀-𠀀 1"])  # each gate's edge, alone in its text
+def test_batch_normalisation_equals_one_by_one(texts):
+    batch = BatchNormalized(texts)
+    for doc, text in enumerate(texts):
+        single = normalize(text)
+        assert batch.texts[doc] == single.text
+        n = len(single.text)
+        starts = [s for s in range(n) for _ in range(3)]
+        ends = [min(n, s + w) for s in range(n) for w in (1, 2, 5)]
+        assert batch.spans([doc] * len(starts), starts, ends) == [single.span(s, e) for s, e in zip(starts, ends)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 30), st.integers(0, 6)), max_size=40),
+       st.booleans())
+def test_span_helpers_equal_their_plain_definitions(rows, huge):
+    scale = 10 ** 9 if huge else 1  # huge offsets take the lexsort path of unique_spans
+    group = np.array([g for g, _, _ in rows], dtype=np.int64)
+    start = np.array([s * scale for _, s, _ in rows], dtype=np.int64)
+    end = start + np.array([w for _, _, w in rows], dtype=np.int64)
+    g, s, e = unique_spans(group, start, end)
+    assert list(zip(g.tolist(), s.tolist(), e.tolist())) == sorted(set(zip(group.tolist(), start.tolist(), end.tolist())))
+    expected = []
+    for key in sorted(set(group.tolist())):
+        merged = []
+        for a, b in sorted({(x, y) for k, x, y in zip(g.tolist(), s.tolist(), e.tolist()) if k == key}):
+            if merged and a < merged[-1][2]:
+                merged[-1][2] = max(merged[-1][2], b)
+            else:
+                merged.append([key, a, b])
+        expected += [tuple(m) for m in merged]
+    mg, ms, me = merge(g, s, e)
+    assert list(zip(mg.tolist(), ms.tolist(), me.tolist())) == expected
+    window = np.full(len(g), 3, dtype=np.int64)
+    got = near(g, s, e, window, g, s, e)
+    assert got.tolist() == [any(k2 == k and a2 < b + 3 and b2 > a - 3 and (a2, b2) != (a, b)
+                                for k2, a2, b2 in zip(g.tolist(), s.tolist(), e.tolist()))
+                            for k, a, b in zip(g.tolist(), s.tolist(), e.tolist())]
+
+
+CONTACTY = st.lists(st.sampled_from(["微信 demo_seller_01", "qq:10001", "加v demo_wx_1", "13800001111", "t.me/demo_01",
+                                     "demo@example.com", "pan.baidu.com/s/abc", "https://x.cn/a", "tg @demo_seller",
+                                     "飞机 demo_01", "www.demo.top/x", "上万张", "批量", "bulk", " ", "人脸", "1", "@"]),
+                    max_size=6).map("".join)
+
+
+@SLOW
+@given(st.lists(CONTACTY | TEXT, min_size=1, max_size=8))
+def test_gated_contacts_and_bulk_equal_the_plain_scans(classifier, texts):
+    records = [{"id": str(i), "title": t} for i, t in enumerate(texts)]
+    analysis = classifier.features.analyse(records)
+    assert analysis.contacts == [find_contacts(t) for t in analysis.normalized]
+    bulk = classifier.features.signal_index_["bulk:quantity"]
+    assert [bool(analysis.matrix[row, bulk]) for row in range(len(texts))] == [
+        listing_signals(r, t, c).get("bulk:quantity", 0.0) == 1.0
+        for r, t, c in zip(records, analysis.normalized, analysis.contacts)]
