@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from re import _constants as _c, _parser
 
@@ -46,13 +48,22 @@ def _candidates(items: list) -> list[set[str]]:
         if op is _c.IN and av and all(o is _c.LITERAL for o, _ in av):
             candidates.append({chr(a) for _, a in av})
         elif op is _c.SUBPATTERN and not av[1] and not av[2]:
-            candidates.append(_required(list(av[3])))
+            candidates += _candidates(list(av[3]))
         elif op is _c.BRANCH:
-            alternatives = [_required(list(alt)) for alt in av[1]]
-            candidates.append(None if None in alternatives else set().union(*alternatives))
+            candidates += _branch(av[1])
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            candidates.append(_required(list(av[2])))
+            candidates += _candidates(list(av[2]))
     return [c for c in candidates if c]
+
+
+def _branch(alternatives, limit: int = 16) -> list[set[str]]:
+    """Sets for ``a|b|...``: one set of each alternative, joined, for every such choice (up to ``limit``)."""
+    choices = [_candidates(list(alt)) for alt in alternatives]
+    if not all(choices):
+        return []
+    if math.prod(map(len, choices)) > limit:  # too many: the most selective set of each
+        choices = [[max(c, key=lambda x: (min(map(len, x)), -len(x)))] for c in choices]
+    return [set().union(*combo) for combo in itertools.product(*choices)]
 
 
 class LiteralGate:

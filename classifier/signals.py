@@ -10,6 +10,8 @@ import numpy as np
 
 from classifier.contacts import _PATTERNS, _value, has_contact_hint
 from classifier.literals import LiteralGate
+from classifier.ngrams import code_points
+from classifier.steps import DIGIT, _flags
 from classifier.tables import DOC_SEP
 
 CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email", "netdisk", "url")
@@ -95,6 +97,8 @@ def find_contacts_many(texts: list[str], candidates: list | None = None) -> list
     matches = [[] for _ in texts]  # per text, in the order find_contacts meets them
     candidates = candidates or [None] * len(_PATTERNS)
     for (kind, pattern), docs in zip(_PATTERNS, candidates):
+        if kind == "phone":  # its one literal, "1", is everywhere: look for 1[3-9] and nine digits
+            docs = _mobile_numbers(texts, docs)
         if docs == []:
             continue
         sub = texts if docs is None else [texts[d] for d in docs]
@@ -104,6 +108,20 @@ def find_contacts_many(texts: list[str], candidates: list | None = None) -> list
         for k, m in zip(_docs(bases, [m.start(1) for m in found]), found):
             matches[k if docs is None else docs[k]].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
     return [_contacts(doc_matches) if doc_matches else [] for doc_matches in matches]
+
+
+def _mobile_numbers(texts: list[str], docs: list[int] | None) -> list[int]:
+    """The texts (of ``docs``; None: all) holding "1", one of 3-9 and nine more digits (``\\d``) in a row."""
+    docs = list(range(len(texts))) if docs is None else docs
+    sub = [texts[d] for d in docs]
+    points = code_points(DOC_SEP.join(sub))
+    digits = np.concatenate(([0], np.cumsum((_flags()[points] & DIGIT) != 0)))
+    n = len(points) - 10
+    if n <= 0:
+        return []
+    starts = np.flatnonzero((points[:n] == ord("1")) & (points[1:n + 1] >= ord("3")) & (points[1:n + 1] <= ord("9"))
+                            & (digits[11:] - digits[2:n + 2] == 9))
+    return [docs[k] for k in sorted(set(_docs(_bases(sub), starts.tolist())))]
 
 
 def _contacts(matches) -> list[dict]:
