@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import chi2
 
+from classifier.matrix import canonical_csr, unique_cells, whole_words
 from classifier.ngrams import NgramIndex, code_points
 from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
@@ -85,50 +86,7 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
     return grams
 
 
-_BITMAP_LIMIT = 1 << 24  # cells of a batch's text block deduplicated with a bitmap (16 MB) up to this
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
-
-
-def _whole_words(points: np.ndarray, ends, cols, key_len, key_latin) -> np.ndarray:
-    """Keep matches of Latin words only where they are whole words ("id" not in "video")."""
-    latin = key_latin[cols]
-    if not latin.any():
-        return np.ones(len(cols), dtype=bool)
-    word = ((points >= 97) & (points <= 122)) | ((points >= 48) & (points <= 57))
-    word = np.concatenate([[False], word, [False]])  # pad: index i+1 is char i
-    starts = ends - key_len[cols] + 1
-    inside = word[starts] | word[ends + 2]
-    return ~(latin & inside)
-
-
-def _unique_cells(cells: np.ndarray, size: int) -> np.ndarray:
-    """Sorted distinct values of ``cells`` (all below ``size``): a bitmap when small, else a sort."""
-    if size > _BITMAP_LIMIT:
-        return sorted_unique(cells)
-    seen = np.zeros(size, dtype=bool)
-    seen[cells] = True
-    return np.flatnonzero(seen)
-
-
-def _csr(n_rows: int, n_cols: int, cells: np.ndarray, values: np.ndarray, rows, cols, vals) -> sp.csr_matrix:
-    """One CSR matrix from sorted cells (``row * n_cols + col``) and a few more ``(row, col, value)`` blocks.
-
-    No cell may be in two places. Sorted by row, then column, with zeros dropped: the
-    canonical form ``a + b`` of the blocks' matrices would give, so the model's sums run
-    in the same order.
-    """
-    more = np.concatenate(rows) * n_cols + np.concatenate(cols)
-    more_values = np.concatenate(vals).astype(float)
-    order = np.argsort(more)
-    more, more_values = more[order], more_values[order]
-    where = np.searchsorted(cells, more)
-    cells, values = np.insert(cells, where, more), np.insert(values, where, more_values)
-    nonzero = values != 0
-    cells, values = cells[nonzero], values[nonzero]
-    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_cols)
-    matrix = sp.csr_matrix((values, (cells % n_cols).astype(np.int32), indptr.astype(np.int32)), shape=(n_rows, n_cols))
-    matrix.has_sorted_indices = True
-    return matrix
 
 
 class ListingFeatures(BaseEstimator, TransformerMixin):
@@ -275,7 +233,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         contacts = find_contacts_many(normalized, gated[:-1])
         cells, values = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
         rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
-        matrix = _csr(len(X), self.n_features_, cells, values, rows, cols, vals)
+        matrix = canonical_csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
 
     def _text_entries(self, normalized, joined, ends, long_cols):
@@ -285,13 +243,13 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         """
         points = code_points(joined)
         starts, cols = self.ngrams_.find(points)
-        keep = _whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
+        keep = whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
         starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
         cols = np.concatenate([cols, long_cols[keep]])
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
         # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
-        cells = _unique_cells(rows * self.n_features_ + cols, len(normalized) * self.n_features_)
+        cells = unique_cells(rows * self.n_features_ + cols, len(normalized) * self.n_features_)
         counts = np.bincount(cells // self.n_features_, minlength=len(normalized))
         return cells, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
