@@ -227,8 +227,7 @@ class RuleMatcher:
         keep = ~self.needs_context[r]
         for role_code in (CONTEXT, NEGATIVE):
             other = role == role_code
-            order = np.argsort(group[other], kind="stable")
-            ok = near(g, s, e, self.windows[role_code][r], group[other][order], start[other][order], end[other][order])
+            ok = near(g, s, e, self.windows[role_code][r], group[other], start[other], end[other])
             keep = (keep | ok) if role_code == CONTEXT else keep & ~ok
         return self._table(len(texts), *merge(g[keep], s[keep], e[keep]))
 

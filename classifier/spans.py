@@ -15,9 +15,53 @@ def pairs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def near(group, start, end, window, o_group, o_start, o_end) -> np.ndarray:
     """Per span: is another span of its group (not the same span) within ``window`` chars of it.
 
-    The other spans ``o_*`` must be sorted by group. The same test as ``other[0] < end + window
-    and other[1] > start - window and other != span`` over the group's other spans.
+    The same test as ``other[0] < end + window and other[1] > start - window and other !=
+    span`` over the group's other spans ``o_*`` (any order), without pairing every span
+    with every other (a hostile text repeats a word thousands of times): with a positive
+    window, the others ending at or before ``start - window`` are exactly those starting
+    before ``end + window`` that are not near, so two counts by binary search decide.
     """
+    out = np.zeros(len(group), dtype=bool)
+    if not len(group) or not len(o_group):
+        return out
+    positive = window > 0
+    if not positive.all():  # a window of 0 or less: pair the few such spans with their group's others
+        out[~positive] = _near_pairs(group[~positive], start[~positive], end[~positive], window[~positive],
+                                     o_group, o_start, o_end)
+        group, start, end, window = group[positive], start[positive], end[positive], window[positive]
+        if not len(group):
+            return out
+    low = int(min(start.min() - window.max(), o_start.min(), o_end.min()))
+    size = int(max(end.max() + window.max(), o_start.max(), o_end.max())) - low + 1
+    if int(max(group.max(), o_group.max())) + 1 > (1 << 62) // size:  # keys would overflow: pair them
+        out[positive] = _near_pairs(group, start, end, window, o_group, o_start, o_end)
+        return out
+    base = group * size - low
+    starts, ends = np.sort(o_group * size + o_start - low), np.sort(o_group * size + o_end - low)
+    before = np.searchsorted(starts, base + end + window, side="left") - np.searchsorted(starts, group * size)
+    far = np.searchsorted(ends, base + start - window, side="right") - np.searchsorted(ends, group * size)
+    out[positive] = before - far - _same(group, start, end, o_group, o_start, o_end) > 0
+    return out
+
+
+def _same(group, start, end, o_group, o_start, o_end) -> np.ndarray:
+    """How many of the other spans equal each span (near it by the window test, but not counted)."""
+    low = int(min(start.min(), end.min(), o_start.min(), o_end.min()))
+    size = int(max(start.max(), end.max(), o_start.max(), o_end.max())) - low + 1
+    if int(max(group.max(), o_group.max())) + 1 <= (1 << 62) // (size * size):
+        keys = np.sort((o_group * size + o_start - low) * size + o_end - low)
+        mine = (group * size + start - low) * size + end - low
+        return np.searchsorted(keys, mine, side="right") - np.searchsorted(keys, mine, side="left")
+    counts: dict = {}
+    for span in zip(o_group.tolist(), o_start.tolist(), o_end.tolist()):
+        counts[span] = counts.get(span, 0) + 1
+    return np.array([counts.get(span, 0) for span in zip(group.tolist(), start.tolist(), end.tolist())], dtype=np.int64)
+
+
+def _near_pairs(group, start, end, window, o_group, o_start, o_end) -> np.ndarray:
+    """:func:`near` by pairing each span with every other span of its group."""
+    order = np.argsort(o_group, kind="stable")
+    o_group, o_start, o_end = o_group[order], o_start[order], o_end[order]
     row, other = pairs(np.searchsorted(o_group, group, side="left"), np.searchsorted(o_group, group, side="right"))
     os_, oe = o_start[other], o_end[other]
     s, e, w = start[row], end[row], window[row]
