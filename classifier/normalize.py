@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from classifier.tables import (CHINESE_DIGITS, DOC_SEP, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS, char_table)
+from classifier.tables import (CHINESE_DIGITS, DOC_SEP, HOMOPHONE_TERMS, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS,
+                               char_table, leet_variants, syllable_table)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
@@ -21,14 +22,20 @@ _CJK_SEP = re.compile(rf"{_SEP_CLASS}(?<=[{_CJK}]{_SEP_CLASS}){_SEP_CLASS}{{0,2}
 _DIGIT_SEP = r"[ \-_*·•/|~]"
 _DIGIT_RUN = re.compile(rf"\d+(?:{_DIGIT_SEP}{{1,2}}\d+)+")
 # Lookbehinds come after the first letter: a literal first lets the regex engine skip ahead fast.
+# Single letters (and digits, "_") spaced out: "v x", "s.f.z", and handles "d e m o _ w x _ 5 8".
 _LETTER_SEP = rf"[ .\-*·•/|~{_SYMBOLS}]"
-_LETTER_RUN = re.compile(rf"[a-z](?<![a-z0-9][a-z])(?:{_LETTER_SEP}{{1,2}}[a-z])+(?![a-z0-9])")
+_SPACED_CHAR = "[a-z0-9_]"
+_LETTER_RUN = re.compile(rf"{_SPACED_CHAR}(?<![a-z0-9_][a-z0-9_])(?:{_LETTER_SEP}{{1,2}}{_SPACED_CHAR})+(?![a-z0-9_])")
+_SPACED_SEPS = re.compile(r"[^a-z0-9_]")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
 _NUMERAL_CLASS = "[0-9" + "".join(CHINESE_DIGITS) + "]"
 _NUMERAL_RUN = re.compile(_NUMERAL_CLASS + "{5,}")
 _SPACES = re.compile(r" {2,}")
 # Single letters that mean a platform only in context: "加v", "v:demo", "q:10001".
-_LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9]))"
+_LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9])"
+                             # a bare v after Chinese, then a handle with a digit or "_": "主页有v demo_wx_58"
+                             # (not "复古vintage")
+                             r"|(?<=[\u4e00-\u9fff]v)(?= ?[a-z](?=[a-z0-9\-]*[_0-9])[a-z0-9_\-]{5,19}(?![a-z0-9_\-])))"
                              r"|q(?<![a-z0-9_]q)(?=[:=]? ?[1-9]\d{4})")
 _LETTER_CANON = {"v": "微信", "q": "qq"}
 _MAX_PASSES = 5
@@ -66,6 +73,7 @@ def _variant_map() -> dict[str, str]:
         if len(syllables) > 1:  # spaced full pinyin: "ren lian", "shen-fen-zheng"
             for sep in PINYIN_SEPARATORS:
                 mapping.setdefault(sep.join(syllables), term)
+    mapping.update(leet_variants())
     mapping.update(VARIANTS)
     return mapping
 
@@ -78,6 +86,27 @@ def _variants() -> tuple[ahocorasick.Automaton, dict[str, str]]:
         automaton.add_word(key, (key, value))
     automaton.make_automaton()
     return automaton, mapping
+
+
+@functools.lru_cache(maxsize=1)
+def _homophones() -> ahocorasick.Automaton:
+    """Automaton over the sound of key terms (see :func:`classifier.tables.syllable_table`)."""
+    table = syllable_table()
+    automaton = ahocorasick.Automaton()
+    for term in HOMOPHONE_TERMS:
+        automaton.add_word(term.translate(table), term)
+    automaton.make_automaton()
+    return automaton
+
+
+def _homophone_edits(text: str) -> list[tuple[int, int, str]]:
+    """Key terms written with same-sounding characters → the term (same length, so offsets stay)."""
+    edits = []
+    for end, term in _homophones().iter_long(text.translate(syllable_table())):
+        start = end - len(term) + 1
+        if text[start:end + 1] != term:
+            edits.append((start, end + 1, term))
+    return edits
 
 
 def _is_word(ch: str) -> bool:
@@ -98,6 +127,10 @@ def _variant_edits(text: str) -> list[tuple[int, int, str]]:
             continue
         edits.append((start, end + 1, value))
     covered = {i for s, e, _ in edits for i in range(s, e)}
+    for start, end, term in _homophone_edits(text):
+        if not covered.intersection(range(start, end)):
+            edits.append((start, end, term))
+            covered.update(range(start, end))
     for m in _LETTER_CONTACT.finditer(text):
         if m.start() not in covered:
             edits.append((m.start(), m.end(), _LETTER_CANON[m.group()]))
@@ -118,6 +151,15 @@ def _strip_seps(chunk: str) -> str:
     return _SEP_CHARS.sub("", chunk)
 
 
+def _join_spaced(chunk: str) -> str:
+    """Join spaced-out single characters; with digits or "_" only a run of five or more that
+    has a letter (a handle), so "1 2 days" stays as it is."""
+    joined = _SPACED_SEPS.sub("", chunk)
+    if joined.isalpha() or (len(joined) >= 5 and any(c.isalpha() for c in joined)):
+        return joined
+    return chunk
+
+
 def _digit_run(chunk: str) -> str:
     digits = _SEP_CHARS.sub("", chunk)
     return digits if len(digits) >= 5 else chunk  # a phone/QQ number, not "1-2 days"
@@ -130,7 +172,7 @@ def _numerals(chunk: str) -> str:
 _STEPS = (
     lambda t: [(m.start(), m.end(), "") for m in _CJK_SEP.finditer(t)],
     lambda t: _regex_edits(_DIGIT_RUN, _digit_run, t),
-    lambda t: _regex_edits(_LETTER_RUN, _strip_seps, t),
+    lambda t: _regex_edits(_LETTER_RUN, _join_spaced, t),
     lambda t: _regex_edits(_NUMERAL_RUN, _numerals, t),
     _variant_edits,
     lambda t: [(m.start(), m.end(), " ") for m in _SPACES.finditer(t)],
@@ -165,7 +207,7 @@ def _apply(text: str, edits, starts=None, ends=None):
 _FAST_STEPS = (
     lambda t: _CJK_SEP.sub("", t),
     lambda t: _DIGIT_RUN.sub(lambda m: _digit_run(m.group()), t),
-    lambda t: _LETTER_RUN.sub(lambda m: _strip_seps(m.group()), t),
+    lambda t: _LETTER_RUN.sub(lambda m: _join_spaced(m.group()), t),
     lambda t: _NUMERAL_RUN.sub(lambda m: _numerals(m.group()), t),
     lambda t: _apply(t, _variant_edits(t))[0],
     lambda t: _SPACES.sub(" ", t),

@@ -11,7 +11,8 @@ import numpy as np
 
 from classifier.ngrams import code_points
 from classifier.normalize import (_CJK_SEP, _DIGIT_RUN, _DIGIT_SEP, _LETTER_RUN, _LETTER_SEP, _NUMERAL_CLASS,
-                                  _NUMERAL_RUN, _SPACES, _STEPS, _digit_run, _numerals, _strip_seps, _variant_edits)
+                                  _NUMERAL_RUN, _SPACED_CHAR, _SPACES, _STEPS, _digit_run, _join_spaced, _numerals,
+                                  _variant_edits)
 from classifier.tables import CHINESE_DIGITS, DOC_SEP
 
 Edits = tuple[str, np.ndarray, np.ndarray, np.ndarray]  # new text, old starts, old ends, new lengths
@@ -19,7 +20,7 @@ Edits = tuple[str, np.ndarray, np.ndarray, np.ndarray]  # new text, old starts, 
 
 # Character classes of the steps' regexes, as bit flags per code point.
 DIGIT, DIGIT_SEP, LETTER, LETTER_SEP, NUMERAL, CJK_DIGIT = 1, 2, 4, 8, 16, 32
-_CLASSES = ((DIGIT, r"\d"), (DIGIT_SEP, _DIGIT_SEP), (LETTER, "[a-z]"), (LETTER_SEP, _LETTER_SEP),
+_CLASSES = ((DIGIT, r"\d"), (DIGIT_SEP, _DIGIT_SEP), (LETTER, _SPACED_CHAR), (LETTER_SEP, _LETTER_SEP),
             (NUMERAL, _NUMERAL_CLASS), (CJK_DIGIT, "[" + "".join(CHINESE_DIGITS) + "]"))
 _EXACT_BELOW = 0x20000  # no character above is in any class; flagged as in all, to be safe
 
@@ -114,7 +115,7 @@ def _variants(text: str) -> Edits | None:
 STEPS = (
     _SplitStep(_CJK_SEP),
     _SplitStep(_DIGIT_RUN, _digit_run, gate=lambda f: _run_gate(f, DIGIT, DIGIT_SEP)),
-    _SplitStep(_LETTER_RUN, _strip_seps, gate=lambda f: _run_gate(f, LETTER, LETTER_SEP)),
+    _SplitStep(_LETTER_RUN, _join_spaced, gate=lambda f: _run_gate(f, LETTER, LETTER_SEP)),
     _SplitStep(_NUMERAL_RUN, _numerals, gate=_numeral_gate),
     _variants,
     _SplitStep(_SPACES, repl=" ", needs="  "),

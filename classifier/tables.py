@@ -22,6 +22,10 @@ CHINESE_DIGITS = {"零": "0", "一": "1", "二": "2", "两": "2", "三": "3", "�
 # Symbols sellers use as letters or digits that NFKC leaves alone.
 _EXTRA = {"➕": "+", "✚": "+", "🔟": "10", "⓪": "0", "⓿": "0", "〇": "零"}
 
+# Cyrillic and Greek letters that look like Latin ones ("fаce dаtа" with Cyrillic а): sellers
+# mix them into English words so a filter's string never matches.
+CONFUSABLES = dict(zip("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικντυχ", "aeopcyxijsdhlqwvkmtbhaoepiknvtux"))
+
 # Emoji sellers write instead of the words a filter looks for ("🪪正反+🤳", "🐧123…", "✈️@…").
 EMOJI_WORDS = {"🪪": "身份证", "🤳": "自拍", "🐧": "企鹅", "✈": "飞机", "🛩": "飞机", "🛫": "飞机",
                "📷": "照片", "📸": "照片", "🎥": "视频", "📹": "视频", "📽": "视频", "💳": "银行卡",
@@ -78,7 +82,7 @@ def _one(ch: str, t2s: dict, extra: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def char_table() -> dict[int, str]:
     """Return the ``str.translate`` table: NFKC, case, traditional→simplified, symbols."""
-    t2s, extra = _t2s_map(), {**_symbol_letters(), **EMOJI_WORDS}
+    t2s, extra = _t2s_map(), {**_symbol_letters(), **EMOJI_WORDS, **CONFUSABLES}
     codepoints = list(range(0x10000)) + list(range(0x1F100, 0x1F200))
     codepoints += sorted(ord(ch) for ch in EMOJI_WORDS if ord(ch) >= 0x1F200)
     table: dict[int, str] = {}
@@ -111,6 +115,55 @@ PINYIN_TERMS = {
     "人像": ["ren", "xiang"], "动态": ["dong", "tai"], "资料": ["zi", "liao"],
     "刷脸号": ["shua", "lian", "hao"], "人脸数据": ["ren", "lian", "shu", "ju"],
 }
+
+# English key words sellers spell in leetspeak ("s3lfie", "v1rtu4l c4m", "4cct5"): every digit
+# spelling of them maps back. Words only, at least 3 letters; "id" or "sim" alone would collide.
+LEET_WORDS = ("selfie", "selfies", "face", "faces", "data", "verified", "verification", "verify", "kyc",
+              "liveness", "virtual", "camera", "cam", "inject", "injection", "account", "accounts", "acct",
+              "accts", "binance", "passport", "passports", "bypass", "fullz", "docs", "level", "bulk", "sims",
+              "deepfake", "unlock", "unban", "photo", "photos", "video", "videos", "license")
+LEET = {"a": "4", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5", "t": "7"}
+
+
+def leet_variants() -> dict[str, str]:
+    """Every leetspeak spelling of :data:`LEET_WORDS` (at least one digit) → the word."""
+    import itertools
+    out = {}
+    for word in LEET_WORDS:
+        options = [(c, LEET[c]) if c in LEET else (c,) for c in word]
+        for combo in itertools.product(*options):
+            spelled = "".join(combo)
+            if spelled != word:
+                out[spelled] = word
+    return out
+
+
+# Key terms sellers write with other characters of the same sound (伸纷证, 正饭面, 手池, 微心解风,
+# 戴锅仁脸, 支负宝): matched by sound, without tones. Only terms whose sound no everyday word
+# shares: not 实名 (十名), 视频 (食品), 活化 (火花), 黑卡 (黑咖啡), 认证 (人证), 代过 (带过去).
+HOMOPHONE_TERMS = ("身份证", "正反面", "四件套", "三件套", "微信", "解封", "手持", "人脸", "刷脸", "过人脸",
+                   "代过人脸", "照片活化", "支付宝", "人脸数据", "实名认证", "虚拟摄像头", "身份证号", "人脸识别")
+
+_SYLLABLE_BASE = 0xF0000  # supplementary private use: one character per pinyin syllable
+
+
+@functools.lru_cache(maxsize=1)
+def syllable_table() -> dict[int, str]:
+    """``str.translate`` table: each common Chinese character → one private character per syllable.
+
+    Characters that sound alike (without tones) become the same character, so a text's sound
+    can be searched with plain string matching at the same offsets as the text itself.
+    """
+    from pypinyin import lazy_pinyin
+    chars = [chr(c) for c in range(0x4E00, 0xA000)]
+    syllables = lazy_pinyin(chars, errors=lambda x: [""] * len(x))  # a list: each char alone
+    ids: dict[str, int] = {}
+    table = {}
+    for ch, syl in zip(chars, syllables):
+        if syl and syl.isascii() and syl.isalpha():
+            table[ord(ch)] = chr(_SYLLABLE_BASE + ids.setdefault(syl, len(ids)))
+    return table
+
 
 # Separators sellers put between whole pinyin syllables ("ren lian", "shen-fen-zheng").
 PINYIN_SEPARATORS = (" ", "-", ".")

@@ -63,7 +63,9 @@ def distributed_settings(settings, *, url: str, crawl: str, worker: str):
         # Its priority queue, but pops are leases (see crawler.redisqueue).
         "SCHEDULER_QUEUE_CLASS": "crawler.redisqueue.LeasedPriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.requests, "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
-        "ITEM_PIPELINES": {"crawler.pipelines.redis_export.RedisExportPipeline": 100},
+        # Export first; flagged listings' pictures are requested once the listing is in Redis.
+        "ITEM_PIPELINES": {"crawler.pipelines.redis_export.RedisExportPipeline": 100,
+                           "crawler.pipelines.worker_images.WorkerImagesPipeline": 200},
         "EXTENSIONS": extensions, "SPIDER_MIDDLEWARES": spider_mw,
         "FACETRADE_DB": None,  # workers may run where the database is not
         "FACETRADE_REDIS_CRAWL": crawl, "FACETRADE_WORKER_ID": worker,
@@ -73,14 +75,14 @@ def distributed_settings(settings, *, url: str, crawl: str, worker: str):
 
 def run_worker(profile: SiteProfile, queries: list[str], *, redis_url: str, max_pages=None,
                jobdir: str | None = None, polite: bool = True, delay=None,
-               log_level: str = "WARNING") -> dict:
+               log_level: str = "WARNING", images: int | None = None, image_maxsize: int | None = None) -> dict:
     """Run one worker of a distributed crawl until the crawl ends or this worker is stopped."""
     check_redis(redis_url)
     # scrapy-redis 0.9 still passes spider= to Scrapy APIs; it works, the warnings are noise.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
     crawl, worker = crawl_name(profile, queries, jobdir), worker_id()
     settings = build_settings(profile, db_path="", queries=queries, jobdir=Path(crawl), polite=polite,
-                              log_level=log_level, delay=delay)
+                              log_level=log_level, delay=delay, images=images, image_maxsize=image_maxsize)
     distributed_settings(settings, url=redis_url, crawl=crawl, worker=worker)
     crawler = run_spider(settings, profile, queries, max_pages, log_level)
     ext = next((e for e in crawler.extensions.middlewares if hasattr(e, "keys")), None)

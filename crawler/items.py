@@ -1,4 +1,4 @@
-"""Items the spiders yield: listings, finished result pages, and seller pages."""
+"""Items the spiders yield: listings, finished result pages, seller pages and listing pictures."""
 
 from __future__ import annotations
 
@@ -63,3 +63,15 @@ class SellerItem:
     name: str | None = None
     url: str | None = None
     capture: Capture | None = None
+
+
+@dataclass
+class ImageItem:
+    """A flagged listing's picture: its verified bytes, or why it was refused."""
+
+    platform: str
+    listing_id: str
+    url: str                         # as the listing shows it (a redirect may end elsewhere)
+    capture: Capture | None = None   # None when refused
+    refused: str | None = None       # why it was refused for good (fetching again would not help)
+    listing_ref: int | None = None   # listings.id when the crawl knows it (local crawls)

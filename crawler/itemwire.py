@@ -6,9 +6,9 @@ import base64
 import dataclasses
 import json
 
-from crawler.items import Capture, ListingItem, PageDone, SellerItem
+from crawler.items import Capture, ImageItem, ListingItem, PageDone, SellerItem
 
-_TYPES = {"listing": ListingItem, "page": PageDone, "seller": SellerItem}
+_TYPES = {"listing": ListingItem, "page": PageDone, "seller": SellerItem, "image": ImageItem}
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 # Fields the writer fills in itself; a worker never sends them.
 _WRITER_FIELDS = {"record", "listing_ref", "status", "result"}
@@ -27,7 +27,7 @@ def _capture_dict(capture: Capture | None) -> dict | None:
 
 
 def encode(item, crawl: str) -> str:
-    """Return the JSON message for a ListingItem, PageDone or SellerItem of crawl ``crawl``."""
+    """Return the JSON message for a ListingItem, PageDone, SellerItem or ImageItem of crawl ``crawl``."""
     name = _NAMES.get(type(item))
     if name is None:
         raise WireError(f"not a crawler item: {type(item).__name__}")

@@ -11,7 +11,7 @@ from findings.records import utcnow
 from findings.store import Store
 
 from crawler import journal as journal_mod
-from crawler.items import PageDone
+from crawler.items import ImageItem, PageDone
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +24,11 @@ class Batch:
     pages: list = field(default_factory=list)     # PageDone
     sellers: list = field(default_factory=list)   # SellerItem
     hits: list = field(default_factory=list)      # (query, listing_id)
+    images: list = field(default_factory=list)    # ImageItem
     seen_at: str = field(default_factory=utcnow)
 
     def __len__(self) -> int:
-        return len(self.listings) + len(self.pages) + len(self.sellers) + len(self.hits)
+        return len(self.listings) + len(self.pages) + len(self.sellers) + len(self.hits) + len(self.images)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class CrawlRun:
         self.journal.attach_run(self.run_id)
         self.warc_dir = warc_dir
         self.counters = Counters()
+        self.images = {"stored": 0, "refused": 0}  # flagged listings' pictures (not crawl_runs columns)
         self.batch = Batch()
         self.steps: list = []  # pipelines' flush(batch) methods, in pipeline order
         self.closers: list = []  # called once the last batch is written
@@ -78,8 +80,8 @@ class CrawlRun:
             logger.info("%s", text)
 
     def maybe_flush(self, item) -> None:
-        """Commit after every finished page, or when the batch is large."""
-        if isinstance(item, PageDone) or len(self.batch) >= BATCH_SIZE:
+        """Commit after every finished page or picture (megabytes each), or when the batch is large."""
+        if isinstance(item, (PageDone, ImageItem)) or len(self.batch) >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
@@ -130,7 +132,7 @@ class CrawlRun:
             status = "interrupted"
         self.journal.finish(status)
         self.store.finish_run(self.run_id, status=status, blocked_reason=self.blocked_reason,
-                              stats={"close_reason": reason, "notes": self.notes},
+                              stats={"close_reason": reason, "notes": self.notes, "images": self.images},
                               **vars(self.counters))
         self.status = status
         self.db.conn.close()
@@ -150,4 +152,5 @@ class CrawlRun:
         return {"site": self.site, "run": self.run_id, "job": self.journal.job,
                 "status": getattr(self, "status", "running"), "blocked_reason": self.blocked_reason,
                 "resumed": self.journal.resumed, "notes": self.notes, **vars(self.counters),
+                "images_stored": self.images["stored"], "images_refused": self.images["refused"],
                 "pages_span_seconds": (self.page_times[1] - self.page_times[0]) if self.page_times[0] else None}

@@ -36,7 +36,8 @@ def default_jobdir(db_path: Path, profile: SiteProfile, queries: list[str]) -> P
 
 def build_settings(profile: SiteProfile, *, db_path, queries, jobdir: Path, polite: bool = True,
                    login_state: str | None = None, log_level: str = "WARNING",
-                   delay: float | None = None) -> Settings:
+                   delay: float | None = None, images: int | None = None,
+                   image_maxsize: int | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     p = profile.politeness
@@ -65,13 +66,18 @@ def build_settings(profile: SiteProfile, *, db_path, queries, jobdir: Path, poli
         "LOG_LEVEL": log_level,
         "LOG_INSTALL_ROOT_HANDLER": False,  # log through the CLI's handler and level
     }, priority="cmdline")
+    if images is not None:  # pictures per flagged listing; 0 = none
+        settings.set("FACETRADE_IMAGES_PER_LISTING", int(images), priority="cmdline")
+    if image_maxsize is not None:
+        settings.set("FACETRADE_IMAGE_MAXSIZE", int(image_maxsize), priority="cmdline")
     return settings
 
 
 def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages: int | None = None,
               base_url: str | None = None, jobdir: str | None = None, polite: bool = True,
               login_state: str | None = None, log_level: str = "WARNING", delay: float | None = None,
-              redis_url: str | None = None) -> dict:
+              redis_url: str | None = None, images: int | None = None,
+              image_maxsize: int | None = None) -> dict:
     """Crawl one site and return the run summary (status ``ok``, ``blocked`` or ``interrupted``)."""
     profile = load_profile(site, base_url=base_url)
     queries = list(queries or []) or profile.queries or crawl_queries(profile.name)
@@ -82,7 +88,8 @@ def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages
     if redis_url:  # one worker of a distributed crawl: no local database (crawler.distributed)
         from crawler.distributed import run_worker
         return run_worker(profile, queries, redis_url=redis_url, max_pages=max_pages, jobdir=jobdir,
-                          polite=polite, delay=delay, log_level=log_level)
+                          polite=polite, delay=delay, log_level=log_level, images=images,
+                          image_maxsize=image_maxsize)
     job = Path(jobdir) if jobdir else default_jobdir(Path(db_path), profile, queries)
     job.mkdir(parents=True, exist_ok=True)
     lock = open(job / "lock", "w")
@@ -94,7 +101,7 @@ def run_crawl(site: str, *, db_path, queries: list[str] | None = None, max_pages
                                               "queries": queries, "db": str(db_path)}, ensure_ascii=False))
     settings = build_settings(profile, db_path=db_path, queries=queries, jobdir=job.resolve(),
                               polite=polite, login_state=login_state, log_level=log_level,
-                              delay=delay)
+                              delay=delay, images=images, image_maxsize=image_maxsize)
     crawler = run_spider(settings, profile, queries, max_pages, log_level)
     lock.close()
     summary = getattr(crawler, "facetrade_summary", None)

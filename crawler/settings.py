@@ -59,8 +59,14 @@ ITEM_PIPELINES = {
     "crawler.pipelines.dedupe.DedupePipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
     "crawler.pipelines.classify.ClassifyPipeline": 400,
+    "crawler.pipelines.images.ImagesPipeline": 450,
     "crawler.pipelines.evidence.EvidencePipeline": 500,
 }
+# Flagged listings' photos (the ID/face pictures on sale) are kept as evidence, because
+# listings get taken down: the first few of each, never those of unflagged listings.
+FACETRADE_IMAGES_PER_LISTING = 4  # 0 switches image evidence off (crawl --no-images)
+# A listing photo is well under this; past it the download is cut off (hostile input).
+FACETRADE_IMAGE_MAXSIZE = 8 * 1024 * 1024
 EXTENSIONS = {
     # Opens the database, records the crawl run and commits batches (see run.py).
     "crawler.extensions.crawlrun.CrawlRunExtension": 0,

@@ -21,6 +21,7 @@ MIGRATION_SETS = (
     "jobs.migrations",
     "findings.networks_migrations",
     "findings.registry_migrations",
+    "crawler.images_migrations",
 )
 
 DEFAULT_DB = Path("var") / "facetrade.db"

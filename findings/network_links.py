@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.contacts import extract_contacts
+
 logger = logging.getLogger(__name__)
 
 # Kinds that identify a person; a shared URL or net-disk link is too often a public page.
@@ -17,9 +19,6 @@ CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email")
 SHINGLE = 4          # characters per text shingle: short enough for Chinese, long enough to be specific
 MIN_TEXT_CHARS = 24  # shorter texts are too generic to call near-duplicates
 NUM_PERM = 64
-# Sellers space a handle out ("加V d e m o _ w x") so that extractors miss it.
-_SPACED = re.compile(r"(?<![0-9a-z_])((?:[0-9a-z_-] ){4,}[0-9a-z_-])(?![0-9a-z_])")
-_WECHAT = re.compile(r"(?:微信|威信|薇信|vx|wx|v信|(?<![a-z])v)\s*[:：号]?\s*([a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])")
 
 
 @dataclass(frozen=True)
@@ -33,9 +32,8 @@ class Link:
 
 
 def recovered_contacts(text: str) -> list[tuple[str, str]]:
-    """WeChat handles the contact extractor misses: spaced out, or after a bare "v"."""
-    lowered = _SPACED.sub(lambda m: m.group(1).replace(" ", ""), (text or "").lower())
-    return [("wechat", m.group(1)) for m in _WECHAT.finditer(lowered)]
+    """Person-identifying contacts in a listing's text (for listings stored before the extractor knew them)."""
+    return [(c["kind"], c["value"].lower()) for c in extract_contacts(text or "") if c["kind"] in CONTACT_KINDS]
 
 
 def contact_groups(conn, texts: dict[int, str]) -> dict[tuple[str, str], set[int]]:

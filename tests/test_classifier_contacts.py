@@ -29,3 +29,11 @@ def test_plain_listings_have_no_contacts():
     assert extract_contacts("全棉床上四件套 1.8m床 包邮") == []
     assert extract_contacts("iPhone 13 手机壳 5.4寸 2 pcs") == []
     assert extract_contacts("") == []
+
+
+def test_spaced_out_handles_and_a_bare_v_before_a_handle():
+    assert [(c["kind"], c["value"]) for c in extract_contacts("下单前先加V d e m o _ w x _ 5 8 k b n r")] == \
+        [("wechat", "demo_wx_58kbnr")]
+    assert [(c["kind"], c["value"]) for c in extract_contacts("主页有v demo_wx_abcdef 谢谢")] == \
+        [("wechat", "demo_wx_abcdef")]
+    assert extract_contacts("复古vintage风格 v 1 2 3 4 5 6 型号, 1 2 days") == []

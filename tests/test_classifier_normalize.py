@@ -1,5 +1,6 @@
 """Normalisation undoes sellers' evasions and keeps a map back to the original text."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from classifier.normalize import normalize, normalize_many, normalize_many_tracked, normalize_text
@@ -78,3 +79,39 @@ def test_batch_offsets_match_one_by_one(texts):
                                      normalize_many_tracked(texts, normalize_many(texts)), map(normalize, texts)):
         assert (batch.text, batch.starts, batch.ends) == (single.text, single.starts, single.ends)
         assert (hinted.text, hinted.starts, hinted.ends) == (single.text, single.starts, single.ends)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("fаce dаtа, аll аges", "face data, all ages"),      # Cyrillic а inside English words
+    ("ⅼіvеnеѕѕ tool", "liveness tool"),                  # Roman numeral ⅼ, Cyrillic і е ѕ
+    ("v1rtu4l c4m + 1nj3ct", "virtual cam + inject"),    # leetspeak of key words
+    ("b1n4nc3 4cct5 l3v3l 2", "binance accts level 2"),
+])
+def test_homoglyphs_and_leetspeak_are_undone(text, expected):
+    assert normalize_text(text) == expected
+
+
+def test_leetspeak_leaves_handles_and_numbers_alone():
+    text = "wx demo_wx_123, qq 100001234, 4k camera, covid19 test"
+    assert normalize_text(text) == "微信 demo_wx_123, qq 100001234, 4k camera, covid19 test"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("伸纷证 正饭面 手池", "身份证正反面手持"),
+    ("微心 解风", "微信解封"),
+    ("戴锅仁脸 支负宝", "代过人脸支付宝"),
+])
+def test_same_sounding_characters_become_the_key_term(text, expected):
+    assert normalize_text(text) == expected
+
+
+def test_everyday_words_that_share_a_sound_are_left_alone():
+    # 十名/实名, 食品/视频, 火花/活化, 黑咖/黑卡, 带过/代过: too common to rewrite
+    text = "前十名 食品 火花塞 黑咖啡 带过去"
+    assert normalize_text(text) == "前十名食品火花塞黑咖啡带过去"
+
+
+def test_homophone_spans_point_at_the_sellers_characters():
+    norm = normalize("出 伸纷证 正饭面")
+    start = norm.text.index("身份证")
+    assert norm.original_text(start, start + 3) == "伸纷证"

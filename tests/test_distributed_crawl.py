@@ -42,8 +42,9 @@ def get_json(url, data=None):
 
 
 def start_worker(site, redis_url, delay="0.01", lease="15"):
+    # Pages only: the request counts below are of pages (pictures: tests/test_crawler_images.py).
     args = [sys.executable, "-m", "facetrade", "crawl", "classifieds_zh", "--base-url", site["base_url"],
-            "--delay", delay, "--redis", redis_url]
+            "--delay", delay, "--redis", redis_url, "--no-images"]
     for query in QUERIES:
         args += ["--query", query]
     env = {**os.environ, "FACETRADE_REDIS_LEASE_SECONDS": lease, "PYTHONUNBUFFERED": "1"}

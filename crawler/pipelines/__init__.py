@@ -1,4 +1,4 @@
-"""Item pipelines, one step each: normalise → dedupe → store → classify → evidence."""
+"""Item pipelines, one step each: normalise → dedupe → store → classify → images → evidence."""
 
 
 def run_of(crawler):

@@ -1,4 +1,4 @@
-"""Keep each listing's raw response as evidence: bytes + SHA-256 in the db, and a WARC record."""
+"""Keep captures (pages, flagged listings' pictures) as evidence: bytes + SHA-256 in the db, and a WARC record."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler import images
 from crawler.items import ListingItem
 from crawler.pipelines import run_of
 
@@ -87,10 +88,25 @@ class EvidencePipeline:
         for page in batch.pages + batch.sellers:
             if page.capture and id(page.capture) not in linked:  # kept once, not per listing
                 self._add(page.capture, None)
+        for image in batch.images:
+            self._add_image(image)
 
-    def _add(self, capture, listing_ref) -> None:
+    def _add_image(self, image) -> None:
+        """Keep a flagged listing's picture (or its refusal) once per listing and URL."""
+        conn = self.run.db.conn
+        ref = image.listing_ref or images.listing_ref_of(conn, image.platform, image.listing_id)
+        if ref is None:
+            self.run.error("image of unknown listing %s:%s not kept: %s", image.platform, image.listing_id, image.url)
+            return
+        if image.url in images.known_urls(conn, ref):  # e.g. two distributed workers fetched it
+            return
+        evidence_ref = self._add(image.capture, ref) if image.capture else None
+        images.record(conn, ref, image.url, evidence_ref=evidence_ref, refused=image.refused)
+        self.run.images["refused" if image.refused else "stored"] += 1
+
+    def _add(self, capture, listing_ref) -> int:
         record_id = self.warc.write(capture)
-        self.run.store.add_evidence(
+        return self.run.store.add_evidence(
             url=capture.url, body=capture.body, listing_ref=listing_ref, run_ref=self.run.run_id,
             http_status=capture.status, content_type=capture.content_type, kind=capture.kind,
             captured_at=capture.captured_at, warc_path=str(self.warc.path), warc_record_id=record_id)

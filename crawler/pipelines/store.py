@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.items import ListingItem, PageDone, SellerItem
+from crawler.items import ImageItem, ListingItem, PageDone, SellerItem
 from crawler.pipelines import run_of
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class StorePipeline:
             self.run.batch.pages.append(item)
         elif isinstance(item, SellerItem):
             self.run.batch.sellers.append(item)
+        elif isinstance(item, ImageItem):
+            self.run.batch.images.append(item)  # written with the evidence
         return item
 
     def flush(self, batch) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError
+from twisted.internet.defer import CancelledError
 
-from crawler.items import Capture, ListingItem, PageDone
+from crawler.images import ImageRefused, check_image
+from crawler.items import Capture, ImageItem, ListingItem, PageDone
 from crawler.pipelines import run_of
 from crawler.profiles import SiteProfile
 
@@ -111,3 +114,47 @@ class FacetradeSpider(scrapy.Spider):
         if detail is not None and self.wants_detail(listing):
             return detail(), True
         return self.listing_item(listing, query, capture), False
+
+    def parse_image(self, response, platform: str, listing_id: str, listing_ref: int | None = None):
+        """A flagged listing's picture: keep it if it really is an image, else say why not."""
+        url = (response.request.meta.get("redirect_urls") or [response.url])[0]
+        try:
+            content_type = check_image(response.body)
+        except ImageRefused as exc:
+            yield self.image_refused(platform, listing_id, url, str(exc), listing_ref)
+            return
+        capture = Capture.from_response(response, kind="image")
+        capture.content_type = content_type  # what the bytes are, whatever the header said
+        yield ImageItem(platform=platform, listing_id=listing_id, url=url, capture=capture,
+                        listing_ref=listing_ref)
+
+    def image_failed(self, failure):
+        """Errback of pictures: too large is refused for good; other failures are retried next crawl."""
+        request, kwargs = failure.request, failure.request.cb_kwargs
+        if "blocked" in str(failure.value):
+            return
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        if failure.check(DownloadCancelledError, CancelledError):
+            limit = request.meta.get("download_maxsize") or 0
+            reason = f"larger than the {limit / 1048576:g} MB image limit; download stopped"
+            yield self.image_refused(kwargs["platform"], kwargs["listing_id"], url, reason,
+                                     kwargs.get("listing_ref"))
+            return
+        # Nothing is recorded, so the next crawl tries this picture again.
+        self._image_warning(kwargs["platform"], kwargs["listing_id"], url,
+                            f"download failed ({failure.value!r}); the next crawl tries again")
+        self.crawler.stats.inc_value("images/failed")
+
+    def image_refused(self, platform, listing_id, url, reason, listing_ref=None) -> ImageItem:
+        """Log and count a picture refused for good; the item records it so no crawl fetches it again."""
+        self._image_warning(platform, listing_id, url, reason)
+        self.crawler.stats.inc_value("images/refused")
+        return ImageItem(platform=platform, listing_id=listing_id, url=url, refused=reason,
+                         listing_ref=listing_ref)
+
+    def _image_warning(self, platform, listing_id, url, reason) -> None:
+        message = "image of listing %s:%s not kept: %s: %s"
+        if self.run:
+            self.run.error(message, platform, listing_id, url, reason)
+        else:
+            logger.warning(message, platform, listing_id, url, reason)

@@ -31,12 +31,20 @@ facetrade crawl classifieds_zh --base-url http://127.0.0.1:8800/classifieds-zh -
 @click.option("--redis", "redis_url", metavar="redis://HOST:PORT/DB",
               help="Run as one worker of a distributed crawl sharing this Redis (see README 'jobs'); "
                    "items go to Redis for `facetrade ingest-worker`.")
+@click.option("--no-images", is_flag=True,
+              help="Do not download flagged listings' pictures as evidence (by default the first 4 are kept).")
+@click.option("--max-images", type=click.IntRange(min=1), metavar="N",
+              help="Pictures kept per flagged listing (default 4).")
+@click.option("--max-image-mb", type=click.FloatRange(min=0.01), metavar="MB",
+              help="Refuse pictures larger than this; the download is cut off there (default 8).")
 @db_option
-def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, redis_url, db_path):
+def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, redis_url, no_images, max_images,
+          max_image_mb, db_path):
     """Crawl one SITE (a profile in crawler/sites/: goofish, taobao, classifieds_zh, ...).
 
     Politely (robots.txt, per-site delay) searches every query through all result pages,
-    stores listings with evidence, classifies them, and prints a summary. A killed crawl
+    stores listings with evidence, classifies them, keeps the pictures of flagged listings
+    as evidence (checked to be real images), and prints a summary. A killed crawl
     resumes where it stopped when run again. Exits 2 when the site blocked the crawl
     (captcha, rate limit, login wall) and 3 when it was interrupted.
     """
@@ -47,7 +55,9 @@ def crawl(site, queries, max_pages, base_url, jobdir, login_state, delay, redis_
     try:
         summary = run_crawl(site, db_path=db_path, queries=list(queries), max_pages=max_pages,
                             base_url=base_url, jobdir=jobdir, login_state=login_state, delay=delay,
-                            log_level=logging.getLevelName(min(level, logging.WARNING)), redis_url=redis_url)
+                            log_level=logging.getLevelName(min(level, logging.WARNING)), redis_url=redis_url,
+                            images=0 if no_images else max_images,
+                            image_maxsize=int(max_image_mb * 1024 * 1024) if max_image_mb else None)
     except (ProfileError, CrawlError) as exc:
         raise click.ClickException(str(exc)) from exc
     if redis_url:
@@ -69,6 +79,9 @@ def _print_summary(s: dict) -> None:
                f"{s['pages']} pages, {s['requests']} requests")
     click.echo(f"listings: {s['listings_seen']} seen, {s['listings_new']} new, {s['listings_changed']} changed, "
                f"{s['listings_flagged']} flagged, {s['listings_removed']} removed; {s['errors']} unusable pages/items")
+    if s.get("images_stored") or s.get("images_refused"):
+        click.echo(f"images of flagged listings: {s['images_stored']} stored as evidence, "
+                   f"{s['images_refused']} refused")
     for note in s.get("notes") or []:
         click.echo(f"note: {note}")
     click.echo(f"crawl run {s['run']} recorded")
