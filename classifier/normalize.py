@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from classifier.tables import (CHINESE_DIGITS, DOC_SEP, HOMOPHONE_TERMS, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS,
-                               char_table, leet_variants, syllable_table)
+                               char_table, leet_variants, sounds, syllable_table)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
@@ -102,7 +102,7 @@ def _homophones() -> ahocorasick.Automaton:
 def _homophone_edits(text: str) -> list[tuple[int, int, str]]:
     """Key terms written with same-sounding characters → the term (same length, so offsets stay)."""
     edits = []
-    for end, term in _homophones().iter_long(text.translate(syllable_table())):
+    for end, term in _homophones().iter_long(sounds(text)):
         start = end - len(term) + 1
         if text[start:end + 1] != term:
             edits.append((start, end + 1, term))

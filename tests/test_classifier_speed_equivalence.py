@@ -12,6 +12,7 @@ from classifier.normalize import normalize, normalize_many
 from classifier.offsets import BatchNormalized
 from classifier.rules import RuleMatcher, load_rules
 from classifier.spans import merge, near, unique_spans
+from classifier.tables import sounds, syllable_table
 from classifier.signals import (_TRICKS, SIGNAL_NAMES, find_contacts, find_contacts_many, listing_signals, original_text,
                                 signal_entries, trick_counts)
 
@@ -208,3 +209,8 @@ def test_near_window_edges(other, is_near):
     one = np.array([0], dtype=np.int64)
     got = near(one, np.array([10]), np.array([12]), np.array([3]), one, np.array([other[0]]), np.array([other[1]]))
     assert got.tolist() == [is_near]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x4DF0, max_codepoint=0xA010) | st.characters(), max_size=30))
+def test_sounds_equal_the_syllable_table_translation(text):
+    assert sounds(text) == text.translate(syllable_table())
