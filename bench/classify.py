@@ -4,7 +4,7 @@ Rates use CPU time of this process (time.process_time), so a busy shared machine
 and each batch's best time over ``--repeat`` runs (as timeit does): other processes on the core
 only ever make a run slower. Both rates are measured the same way.
 
-Run: .venv/bin/python bench/classify.py [--n 20000] [--batch 500] [--repeat 3] [--model PATH]
+Run: .venv/bin/python bench/classify.py [--n 20000] [--batch 500] [--repeat 3] [--model PATH] [--stages]
 """
 
 from __future__ import annotations
@@ -68,12 +68,47 @@ def raw_scan_rate(texts: list[str], batch: int, repeat: int) -> float:
     return best_rate(texts, batch, repeat, scan)
 
 
+def stage_times(clf, records: list, batch: int) -> dict[str, float]:
+    """CPU microseconds per listing in each stage of classify (one run; stages wrapped in timers)."""
+    import classifier.api as api
+    import classifier.features as features
+    import classifier.model as model
+    import classifier.rules as rules
+    spent: dict[str, float] = {}
+    stages = [("normalise", features, "BatchNormalized"), ("rules", rules.RuleMatcher, "resolve"),
+              ("contacts", features, "find_contacts_many"), ("text features", features.ListingFeatures, "_text_entries"),
+              ("other features", features.ListingFeatures, "_extra_entries"), ("model", model.ListingModel, "predict_proba"),
+              ("category", model.ListingModel, "predict_category"), ("rule reasons", api, "rule_reasons"),
+              ("feature reasons", api, "feature_reasons"), ("classify (all)", api.Classifier, "classify")]
+
+    def timed(label, func):
+        def run(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+        return run
+
+    originals = [(owner, name, getattr(owner, name)) for _, owner, name in stages]
+    for (label, owner, name), (_, _, func) in zip(stages, originals):
+        setattr(owner, name, timed(label, func))
+    try:
+        for i in range(0, len(records), batch):
+            clf.classify(records[i:i + batch])
+    finally:
+        for owner, name, func in originals:
+            setattr(owner, name, func)
+    return {label: spent.get(label, 0.0) / len(records) * 1e6 for label, _, _ in stages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3, help="runs per batch; the best counts")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--stages", action="store_true", help="also print CPU time per stage (one run)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     if hasattr(os, "sched_setaffinity"):  # one core, as the target says
@@ -98,6 +133,13 @@ def main() -> None:
     print(f"ratio:            {rate / raw:10.2f} x        (target >= {TARGET_RATIO})")
     print(f"model load:       {load_s:10.2f} s")
     print(f"peak memory:      {peak_mb:10.0f} MB (max RSS of this process)")
+    if args.stages:
+        times = stage_times(clf, records, args.batch)
+        total = times.pop("classify (all)")
+        for label, micros in times.items():
+            print(f"  {label + ':':17s} {micros:8.1f} us per listing")
+        print(f"  {'the rest:':17s} {total - sum(times.values()):8.1f} us per listing (automaton scan, result dicts...)")
+        print(f"  {'classify:':17s} {total:8.1f} us per listing (one run, so above the best-of rate)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -15,11 +16,13 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import chi2
 
+from classifier.matrix import canonical_csr, unique_cells, whole_words
 from classifier.ngrams import NgramIndex, code_points
 from classifier.normalize import normalize_many, normalize_text
 from classifier.offsets import BatchNormalized
-from classifier.rules import CATEGORIES, RuleHit, RuleMatcher, load_rules
-from classifier.signals import SIGNAL_NAMES, find_contacts, listing_signals, original_text, trick_counts
+from classifier.rules import CATEGORIES, HitTable, RuleHit, RuleMatcher, load_rules
+from classifier.signals import GATE as SIGNAL_GATE, SIGNAL_NAMES, find_contacts_many, original_text, signal_entries, trick_counts
+from classifier.spans import pairs, sorted_unique
 from classifier.tables import DOC_SEP
 
 logger = logging.getLogger(__name__)
@@ -39,9 +42,14 @@ class Analysis:
     texts: list[str]
     normalized: list[str]
     batch: BatchNormalized
-    hits: list[list[RuleHit]]
+    table: HitTable
     contacts: list[list[dict]]
     matrix: sp.csr_matrix
+
+    @functools.cached_property
+    def hits(self) -> list[list[RuleHit]]:
+        """Per listing, the rules that fired."""
+        return self.table.lists()
 
 
 def _tokens(texts: list[str], jargon: list[str]) -> list[set[str]]:
@@ -79,18 +87,6 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
 
 
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
-
-
-def _whole_words(points: np.ndarray, ends, cols, key_len, key_latin) -> np.ndarray:
-    """Keep matches of Latin words only where they are whole words ("id" not in "video")."""
-    latin = key_latin[cols]
-    if not latin.any():
-        return np.ones(len(cols), dtype=bool)
-    word = ((points >= 97) & (points <= 122)) | ((points >= 48) & (points <= 57))
-    word = np.concatenate([[False], word, [False]])  # pad: index i+1 is char i
-    starts = ends - key_len[cols] + 1
-    inside = word[starts] | word[ends + 2]
-    return ~(latin & inside)
 
 
 class ListingFeatures(BaseEstimator, TransformerMixin):
@@ -159,10 +155,19 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         whole = set(self.whole_words_)
         short = {k: i for k, i in self.vocabulary_.items() if len(k) <= 3 and k not in whole}
         self.ngrams_ = NgramIndex(short)
+        # One automaton for the rules' keys and the long text keys: one scan serves both.
+        long_keys = {k: i for k, i in self.vocabulary_.items() if k not in short}
+        rule_keys = {k: i for i, k in enumerate(self.matcher_.keys)}
+        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(long_keys), *SIGNAL_GATE.literals]))
+        self.scan_rule_ = np.array([rule_keys.get(k, -1) for k in names], dtype=np.int64)
+        self.scan_col_ = np.array([long_keys.get(k, -1) for k in names], dtype=np.int64)
+        # and the literals that say where each contact/bulk pattern can match
+        gate = [SIGNAL_GATE.literals.get(k, []) for k in names]
+        self.scan_gate_ptr_ = np.cumsum([0] + [len(g) for g in gate]).astype(np.int64)
+        self.scan_gate_req_ = np.array([r for g in gate for r in g], dtype=np.int64)
         automaton = ahocorasick.Automaton()
-        for key, idx in self.vocabulary_.items():
-            if key not in short:
-                automaton.add_word(key, idx)
+        for uid, key in enumerate(names):
+            automaton.add_word(key, uid)
         automaton.make_automaton()
         self.automaton_ = automaton
         self.key_len_ = np.zeros(len(self.vocabulary_), dtype=np.int64)
@@ -171,6 +176,10 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
             self.key_len_[idx] = len(key)
         for key in self.whole_words_:
             self.key_latin_[self.vocabulary_[key]] = True
+        self.rule_cat_ = np.array([CATEGORIES.index(r.category) if r.category in CATEGORIES else -1
+                                   for r in self.rules_], dtype=np.int64)
+        self.rule_weight_ = np.array([r.weight for r in self.rules_], dtype=float)
+        self.rule_ctx_ = (self.rule_cat_ < 0) & np.array([r.id.startswith("ctx.") for r in self.rules_], dtype=bool)
         n_text = len(self.vocabulary_)
         self.rule_index_ = {r.id: n_text + i for i, r in enumerate(self.rules_)}
         base = n_text + len(self.rules_)
@@ -181,7 +190,8 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_", "ngrams_"):  # rebuilt on load: smaller, version-proof
+        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "scan_gate_ptr_",
+                    "scan_gate_req_", "rule_cat_", "rule_weight_", "rule_ctx_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
 
@@ -212,57 +222,57 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         texts = [listing_text(r) for r in X]
         batch = BatchNormalized(texts)  # offsets back to the seller's text only when asked
         normalized = batch.texts
-        hits = self.matcher_.match_many(normalized)
-        contacts = [find_contacts(t) for t in normalized]
-        text_block = self._text_matrix(normalized)
-        extra = self._extra_matrix(X, normalized, hits, contacts)
-        matrix = (text_block + extra).tocsr()
-        return Analysis(texts, normalized, batch, hits, contacts, matrix)
-
-    def _text_matrix(self, normalized: list[str]) -> sp.csr_matrix:
         joined = DOC_SEP.join(normalized)
+        found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
+        ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
+        table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
+        hit, req = pairs(self.scan_gate_ptr_[found[1::2]], self.scan_gate_ptr_[found[1::2] + 1])
+        lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
+        docs = np.searchsorted(np.cumsum(lengths + 1), ends[hit], side="right")
+        gated = SIGNAL_GATE.candidates(len(normalized), docs, self.scan_gate_req_[req])
+        contacts = find_contacts_many(normalized, gated[:-1])
+        cells, values = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
+        rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
+        matrix = canonical_csr(len(X), self.n_features_, cells, values, rows, cols, vals)
+        return Analysis(texts, normalized, batch, table, contacts, matrix)
+
+    def _text_entries(self, normalized, joined, ends, long_cols):
+        """Text features as sorted cells ``row * n_features_ + col`` and values: presence, rows of unit length.
+
+        ``ends``/``long_cols`` are the long keys' hits of the combined automaton in ``joined``.
+        """
         points = code_points(joined)
         starts, cols = self.ngrams_.find(points)
-        found = list(self.automaton_.iter(joined))
-        if found:
-            flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=2 * len(found))
-            ends, long_cols = flat[0::2], flat[1::2]
-            keep = _whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
-            starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
-            cols = np.concatenate([cols, long_cols[keep]])
+        keep = whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
+        starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
+        cols = np.concatenate([cols, long_cols[keep]])
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
-        matrix = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(normalized), self.n_features_))
-        matrix.sum_duplicates()
-        counts = np.diff(matrix.indptr)
-        # presence, not counts (repetition is cheap for sellers), each row of unit length
-        matrix.data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
-        return matrix
+        # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
+        cells = unique_cells(rows * self.n_features_ + cols, len(normalized) * self.n_features_)
+        counts = np.bincount(cells // self.n_features_, minlength=len(normalized))
+        return cells, np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
 
-    def _extra_matrix(self, X, normalized, hits, contacts) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
+    def _extra_entries(self, X, normalized, table: HitTable, contacts, bulk_candidates) -> tuple:
+        """Rule, category, context and signal features as ``(rows, cols, values)`` arrays."""
+        n, n_cat = len(normalized), len(CATEGORIES)
+        cat = self.rule_cat_[table.rule]
+        cells = table.doc[cat >= 0] * n_cat + cat[cat >= 0]
+        # weights summed per (listing, category) in hit order, as a Counter would
+        sums = np.bincount(cells, weights=self.rule_weight_[table.rule[cat >= 0]], minlength=n * n_cat)
+        cells = sorted_unique(cells)
+        # all reporting/help/consent context together: a report piles it up
+        ctx = self.rule_ctx_[table.rule]
+        n_ctx = np.bincount(table.doc[ctx], minlength=n)
+        n_spans = np.bincount(table.doc[ctx], weights=(table.hi - table.lo)[ctx], minlength=n)
+        ctx_rows = np.flatnonzero(n_ctx)
         tricks = trick_counts([original_text(r) for r in X])
-        for row, (record, text, doc_hits, doc_contacts) in enumerate(zip(X, normalized, hits, contacts)):
-            per_cat, ctx_rules, ctx_spans = Counter(), 0, 0
-            for hit in doc_hits:
-                rows.append(row)
-                cols.append(self.rule_index_[hit.rule.id])
-                vals.append(1.0)
-                if hit.rule.category in self.category_index_:
-                    per_cat[hit.rule.category] += hit.rule.weight
-                elif hit.rule.id.startswith("ctx."):
-                    ctx_rules += 1
-                    ctx_spans += len(hit.spans)
-            if ctx_rules:  # all reporting/help/consent context together: a report piles it up
-                rows += [row, row]
-                cols += [self.signal_index_["context:rules"], self.signal_index_["context:spans"]]
-                vals += [ctx_rules / 2, math.log1p(ctx_spans)]
-            for cat, weight in per_cat.items():
-                rows.append(row)
-                cols.append(self.category_index_[cat])
-                vals.append(math.log1p(weight))
-            for name, value in listing_signals(record, text, doc_contacts, tricks[row]).items():
-                rows.append(row)
-                cols.append(self.signal_index_[name])
-                vals.append(value)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(len(normalized), self.n_features_))
+        rows, cols, vals = signal_entries(X, normalized, contacts, tricks, self.signal_index_, bulk_candidates)
+        ctx_cols = np.full(len(ctx_rows), self.signal_index_["context:rules"])
+        spans_cols = np.full(len(ctx_rows), self.signal_index_["context:spans"])
+        return ((table.doc, cells // n_cat, ctx_rows, ctx_rows, np.array(rows, dtype=np.int64)),
+                (len(self.vocabulary_) + table.rule, self.category_index_[CATEGORIES[0]] + cells % n_cat,
+                 ctx_cols, spans_cols, np.array(cols, dtype=np.int64)),
+                (np.ones(len(table.doc)), np.fromiter(map(math.log1p, sums[cells].tolist()), dtype=float),
+                 n_ctx[ctx_rows] / 2, np.fromiter(map(math.log1p, n_spans[ctx_rows].tolist()), dtype=float),
+                 np.array(vals, dtype=float)))

@@ -66,9 +66,14 @@ class NgramIndex:
         for n in self.sizes:
             packed = _pack(points, n)
             slots = self._hash(packed)
+            where = np.arange(len(packed))
             for probe in range(self.probes):
                 slot = (slots + probe) & mask
-                hit = np.flatnonzero(self.keys[slot] == packed)
-                found_pos.append(hit)
+                keys = self.keys[slot]
+                hit = keys == packed
+                found_pos.append(where[hit])
                 found_cols.append(self.cols[slot[hit]])
+                # probe on only where the slot held another key: an empty slot ends the search
+                more = (keys != -1) & ~hit
+                where, slots, packed = where[more], slots[more], packed[more]
         return np.concatenate(found_pos), np.concatenate(found_cols).astype(np.int64)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from classifier.tables import (CHINESE_DIGITS, DOC_SEP, HOMOPHONE_TERMS, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS,
-                               char_table, leet_variants, syllable_table)
+                               char_table, leet_variants, sounds, syllable_table)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
@@ -19,13 +19,17 @@ _SEP_CLASS = rf"[ .\-_*·•/\\|~^`'\"+=#@&()\[\]<>丨・{_SYMBOLS}]"
 # A separator first (then a lookbehind for the Chinese char before it): a leading character
 # class lets the regex engine skip ahead fast.
 _CJK_SEP = re.compile(rf"{_SEP_CLASS}(?<=[{_CJK}]{_SEP_CLASS}){_SEP_CLASS}{{0,2}}(?=[{_CJK}])")
-_DIGIT_RUN = re.compile(r"\d+(?:[ \-_*·•/|~]{1,2}\d+)+")
+_DIGIT_SEP = r"[ \-_*·•/|~]"
+_DIGIT_RUN = re.compile(rf"\d+(?:{_DIGIT_SEP}{{1,2}}\d+)+")
 # Lookbehinds come after the first letter: a literal first lets the regex engine skip ahead fast.
 # Single letters (and digits, "_") spaced out: "v x", "s.f.z", and handles "d e m o _ w x _ 5 8".
-_LETTER_RUN = re.compile(rf"[a-z0-9_](?<![a-z0-9_][a-z0-9_])(?:[ .\-*·•/|~{_SYMBOLS}]{{1,2}}[a-z0-9_])+(?![a-z0-9_])")
+_LETTER_SEP = rf"[ .\-*·•/|~{_SYMBOLS}]"
+_SPACED_CHAR = "[a-z0-9_]"
+_LETTER_RUN = re.compile(rf"{_SPACED_CHAR}(?<![a-z0-9_][a-z0-9_])(?:{_LETTER_SEP}{{1,2}}{_SPACED_CHAR})+(?![a-z0-9_])")
 _SPACED_SEPS = re.compile(r"[^a-z0-9_]")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
-_NUMERAL_RUN = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]{5,}")
+_NUMERAL_CLASS = "[0-9" + "".join(CHINESE_DIGITS) + "]"
+_NUMERAL_RUN = re.compile(_NUMERAL_CLASS + "{5,}")
 _SPACES = re.compile(r" {2,}")
 # Single letters that mean a platform only in context: "加v", "v:demo", "q:10001".
 _LETTER_CONTACT = re.compile(r"v(?:(?<=[加+找私]v)(?![a-z0-9])|(?<![a-z0-9_]v)(?=[:=] ?[a-z0-9])"
@@ -98,7 +102,7 @@ def _homophones() -> ahocorasick.Automaton:
 def _homophone_edits(text: str) -> list[tuple[int, int, str]]:
     """Key terms written with same-sounding characters → the term (same length, so offsets stay)."""
     edits = []
-    for end, term in _homophones().iter_long(text.translate(syllable_table())):
+    for end, term in _homophones().iter_long(sounds(text)):
         start = end - len(term) + 1
         if text[start:end + 1] != term:
             edits.append((start, end + 1, term))

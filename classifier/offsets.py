@@ -7,7 +7,8 @@ import functools
 
 import numpy as np
 
-from classifier.normalize import _MAX_PASSES, _STEPS, _non_unit
+from classifier.normalize import _MAX_PASSES
+from classifier.steps import STEPS
 from classifier.tables import DOC_SEP, char_table
 
 
@@ -114,9 +115,14 @@ class BatchNormalized:
 
     def spans(self, docs, starts, ends) -> list[tuple[int, int]]:
         """Map many normalised spans at once (same results as :meth:`span` on each)."""
+        first, end = self.span_arrays(docs, starts, ends)
+        return list(zip(first.tolist(), end.tolist()))
+
+    def span_arrays(self, docs, starts, ends) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`spans` as two arrays: original starts and ends."""
         docs, starts, ends = (np.asarray(a, dtype=np.int64) for a in (docs, starts, ends))
         if not len(docs):
-            return []
+            return docs, docs
         new_len = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))[docs]
         simple = (ends > starts) & (new_len > 0)
         new_base = np.asarray(self._new_base, dtype=np.int64)[docs]
@@ -125,10 +131,10 @@ class BatchNormalized:
             arrays = stage.arrays()
             first, last = _back(first, arrays, False), _back(last, arrays, True)
         old_base = np.asarray(self._old_base, dtype=np.int64)[docs]
-        out = list(zip((first - old_base).tolist(), (last + 1 - old_base).tolist()))
+        first, end = first - old_base, last + 1 - old_base
         for k in np.flatnonzero(~simple).tolist():  # empty spans and texts: the scalar rules
-            out[k] = self.span(int(docs[k]), int(starts[k]), int(ends[k]))
-        return out
+            first[k], end[k] = self.span(int(docs[k]), int(starts[k]), int(ends[k]))
+        return first, end
 
 
 def _back(pos: np.ndarray, arrays, last: bool) -> np.ndarray:
@@ -152,17 +158,26 @@ def _code_table() -> np.ndarray:
     return codes
 
 
+@functools.lru_cache(maxsize=1)
+def _non_unit_mask() -> np.ndarray:
+    """The characters the table deletes or expands, as a mask indexed by code point."""
+    mask = np.zeros(len(_code_table()), dtype=bool)
+    mask[[cp for cp, rep in char_table().items() if len(rep) != 1]] = True
+    return mask
+
+
 def _translate(texts: list[str], stages: list) -> list[str]:
     """Apply the character table to every text at numpy speed; record the chars it expands or drops."""
     joined = DOC_SEP.join(texts)
     table, codes = char_table(), _code_table()
-    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    inside = points < len(codes)
-    points = np.where(inside, codes[np.where(inside, points, 0)], points)
+    original = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    inside = original < len(codes)
+    points = np.where(inside, codes[np.where(inside, original, 0)], original)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     points[np.cumsum(lengths + 1)[:-1] - 1] = ord(DOC_SEP)  # a DOC_SEP inside a text became a space
     text = points.tobytes().decode("utf-32-le", "surrogatepass")
-    expand = [(m.start(), m.end(), table[ord(m.group())]) for m in _non_unit().finditer(joined)]
+    where = np.flatnonzero(_non_unit_mask()[np.where(inside, original, 0)] & inside)  # as _non_unit() finds
+    expand = [(i, i + 1, table[cp]) for i, cp in zip(where.tolist(), original[where].tolist())]
     if expand:
         starts, ends, repls = zip(*expand)
         stages.append(_Stage(np.array(starts), np.array(ends), np.fromiter(map(len, repls), dtype=np.int64)))
@@ -174,19 +189,20 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
     """Run every step once over the ``active`` docs (edited in place); return those to run again.
 
     Only docs that a step after the first changed can change again: the separator step
-    cannot enable itself, and the later steps already saw its result.
+    cannot enable itself, and the later steps already saw its result. Each step runs over
+    the docs its cheap test selects, joined.
     """
-    sub = DOC_SEP.join(docs[i] for i in active)
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    rows = np.asarray(active, dtype=np.int64)
     again = set()
-    for k, step in enumerate(_STEPS):
-        edits = step(sub)
-        if not edits:
+    for k, step in enumerate(STEPS):
+        targets = step.targets(docs, active) if hasattr(step, "targets") else active
+        if not targets:
             continue
-        starts, ends, repls = zip(*edits)
-        starts, ends = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-        repl_len = np.fromiter(map(len, repls), dtype=np.int64, count=len(repls))
+        done = step(DOC_SEP.join(docs[i] for i in targets))
+        if done is None:
+            continue
+        sub, starts, ends, repl_len = done
+        rows = np.asarray(targets, dtype=np.int64)
         sub_base = _base_array(lengths[rows])
         which = np.searchsorted(sub_base, starts, side="right") - 1
         shift = _base_array(lengths)[rows[which]] - sub_base[which]
@@ -194,9 +210,8 @@ def _one_pass(docs: list[str], active: list[int], stages: list) -> list[int]:
         lengths[rows] += np.bincount(which, repl_len - (ends - starts), minlength=len(rows)).astype(np.int64)
         if k:
             again.update(rows[which].tolist())
-        sub = _apply_text(sub, edits)
-    for i, text in zip(active, sub.split(DOC_SEP)):
-        docs[i] = text
+        for i, text in zip(targets, sub.split(DOC_SEP)):
+            docs[i] = text
     return sorted(again)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
-from re import _constants as _c, _parser
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,9 @@ import ahocorasick
 import numpy as np
 import yaml
 
+from classifier.literals import LiteralGate
 from classifier.normalize import normalize_text
+from classifier.spans import merge, near, pairs, unique_spans
 from classifier.tables import DOC_SEP
 
 CATEGORIES = ("id_kit", "face_data", "photo_activation", "verification_bypass", "realname_account")
@@ -23,6 +25,7 @@ RULE_FIELDS = {"id", "description", "category", "weight", "terms", "patterns", "
                "negative_context", "search", "examples"}
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 ENV_RULES = "FACETRADE_RULES"
+TERM, CONTEXT, NEGATIVE, PATTERN = 0, 1, 2, 3  # roles of a key: a rule's word, or a literal a pattern needs
 
 
 class RuleError(ValueError):
@@ -129,198 +132,143 @@ class RuleHit:
     spans: list[tuple[int, int]]
 
 
+@dataclass
+class HitTable:
+    """A batch's rule hits as arrays, per doc heaviest rule first: hit ``h`` is rule ``rule[h]``
+    in text ``doc[h]`` with merged spans ``start[lo[h]:hi[h]]``, ``end[lo[h]:hi[h]]``."""
+
+    rules: list[Rule]
+    n_docs: int
+    doc: np.ndarray
+    rule: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def lists(self) -> list[list[RuleHit]]:
+        """Return each doc's ``RuleHit`` list."""
+        out = [[] for _ in range(self.n_docs)]
+        spans = list(zip(self.start.tolist(), self.end.tolist()))
+        rules = self.rules
+        for doc, rule, lo, hi in zip(self.doc.tolist(), self.rule.tolist(), self.lo.tolist(), self.hi.tolist()):
+            out[doc].append(RuleHit(rules[rule], spans[lo:hi]))
+        return out
+
+
 class RuleMatcher:
-    """Match all rules on normalised texts with one Aho-Corasick automaton."""
+    """Match all rules on normalised texts with one Aho-Corasick automaton.
+
+    Terms, context and negative-context words share the automaton: each key maps to its
+    ``(rule, role)`` pairs, and a batch's hits are resolved in numpy, not per hit in Python.
+    """
 
     def __init__(self, rules: list[Rule]):
         self.rules = rules
         self.ids = [r.id for r in rules]
         roles: dict[str, list] = defaultdict(list)
         for i, rule in enumerate(rules):
-            for role, terms in (("t", rule.terms), ("c", rule.context), ("n", rule.negative)):
+            for role, terms in ((TERM, rule.terms), (CONTEXT, rule.context), (NEGATIVE, rule.negative)):
                 for term in terms:
                     key = normalize_text(term).strip()
                     if key:
                         roles[key].append((i, role))
-        # Terms in one automaton scanned over the whole batch; context terms in another,
-        # scanned only over the few texts where a rule term hit (context words are common).
-        self.automaton = _automaton({k: [x for x in v if x[1] == "t"] for k, v in roles.items()})
-        self.context_automaton = _context_automaton({k: [x for x in v if x[1] != "t"] for k, v in roles.items()})
-        self.with_context = {i for i, r in enumerate(rules) if r.context or r.negative}
-        self.patterns = [(i, re.compile(p), _literal_filter(p)) for i, r in enumerate(rules) for p in r.patterns]
+        self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
+        # A pattern runs only over the texts holding a literal of each of its required sets.
+        self.gate = LiteralGate([p for _, p in self.patterns], forbidden=DOC_SEP)
+        for literal, reqs in self.gate.literals.items():
+            roles[literal] += [(req, PATTERN) for req in reqs]
+        self.keys = list(roles)
+        self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
+        self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
+        self.pair_rule = np.array([i for v in roles.values() for i, _ in v], dtype=np.int64)
+        self.pair_role = np.array([r for v in roles.values() for _, r in v], dtype=np.int64)
+        self.automaton = ahocorasick.Automaton()
+        for idx, key in enumerate(self.keys):
+            self.automaton.add_word(key, idx)
+        self.automaton.make_automaton()
+        self.windows = {CONTEXT: np.array([r.context_window for r in rules], dtype=np.int64),
+                        NEGATIVE: np.array([r.negative_window for r in rules], dtype=np.int64)}
+        self.needs_context = np.array([bool(r.context) for r in rules], dtype=bool)
+        by_rank = sorted(range(len(rules)), key=lambda i: (-rules[i].weight, rules[i].id))
+        self.rank = np.argsort(by_rank).astype(np.int64)  # a doc's hits: heaviest rule first, then id
 
     def match_many(self, texts: list[str]) -> list[list[RuleHit]]:
         """Return, per normalised text, the rules that fire (context applied)."""
         joined = DOC_SEP.join(texts)
-        starts, pos = [], 0
-        for text in texts:
-            starts.append(pos)
-            pos += len(text) + 1
-        found: dict[int, dict] = {}
-        automaton_iter = self.automaton.iter
-        for doc, text in enumerate(texts):  # per text: no search for which text a hit is in
-            doc_found = None
-            for end, (length, roles) in automaton_iter(text):
-                if doc_found is None:
-                    doc_found = found[doc] = {}
-                span = (end + 1 - length, end + 1)
-                for key in roles:
-                    spans = doc_found.get(key)
-                    if spans is None:
-                        doc_found[key] = [span]
-                    else:
-                        spans.append(span)
-        self._patterns(joined, texts, starts, found)
-        with_context, context_iter = self.with_context, self.context_automaton.iter
-        for doc, doc_found in found.items():
-            needed = with_context.intersection([i for i, _ in doc_found])
-            if needed:  # only the rules that hit here need their context words
-                for end, (length, roles) in context_iter(texts[doc]):
-                    for rule_idx in needed.intersection(roles):
-                        span = (end + 1 - length, end + 1)
-                        for role in roles[rule_idx]:
-                            doc_found.setdefault((rule_idx, role), []).append(span)
-        resolve = self._resolve
-        return [resolve(found.get(doc)) for doc in range(len(texts))]
+        found = np.fromiter(itertools.chain.from_iterable(self.automaton.iter(joined)), dtype=np.int64)
+        return self.resolve(texts, joined, found[0::2], found[1::2]).lists()
 
-    def _patterns(self, joined, texts, starts, found) -> None:
-        bases = np.asarray(starts)
-        for rule_idx, pattern, literals in self.patterns:
-            if literals is not None:  # only the texts holding a literal the pattern needs
-                positions = [m.start() for m in literals.finditer(joined)]
-                if not positions:
-                    continue
-                for doc in sorted(set((np.searchsorted(bases, positions, side="right") - 1).tolist())):
-                    for m in pattern.finditer(texts[doc]):
-                        found.setdefault(doc, {}).setdefault((rule_idx, "t"), []).append(m.span())
-                continue
-            for m in pattern.finditer(joined):
-                doc = bisect.bisect_right(starts, m.start()) - 1
-                if DOC_SEP in m.group():  # crossed into the next text: match that one alone
-                    for d in range(doc, bisect.bisect_right(starts, m.end())):
-                        for m2 in pattern.finditer(texts[d]):
-                            found.setdefault(d, {}).setdefault((rule_idx, "t"), []).append(m2.span())
-                    continue
-                found.setdefault(doc, {}).setdefault((rule_idx, "t"), []).append(
-                    (m.start() - starts[doc], m.end() - starts[doc]))
+    def resolve(self, texts: list[str], joined: str, ends: np.ndarray, keys: np.ndarray) -> HitTable:
+        """Turn key hits in ``joined`` (``DOC_SEP.join(texts)``) into the batch's rule hits.
 
-    def _resolve(self, doc_found) -> list[RuleHit]:
-        if not doc_found:
-            return []
-        hits = []
-        for (rule_idx, role), spans in doc_found.items():
-            if role != "t":
-                continue
-            rule = self.rules[rule_idx]
-            kept = set(spans)
-            if rule.context:
-                near_ctx = doc_found.get((rule_idx, "c"))
-                if not near_ctx:
-                    continue
-                kept = {s for s in kept if _near(s, near_ctx, rule.context_window)}
-            near_neg = doc_found.get((rule_idx, "n"))
-            if near_neg and kept:
-                kept = {s for s in kept if not _near(s, near_neg, rule.negative_window)}
-            if kept:
-                hits.append(RuleHit(rule, _merge(kept)))
-        hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
-        return hits
+        ``ends`` and ``keys`` are the ``(end index, key index)`` pairs of ``self.automaton``
+        scanned over ``joined`` (or a larger automaton's hits mapped to these keys).
+        """
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
+        key_len = self.key_len[keys]
+        start = ends + 1 - key_len
+        doc = np.searchsorted(bases, start, side="right") - 1
+        start = start - bases[doc]
+        row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])  # each hit, once per (rule, role) of its key
+        doc, start, end = doc[row], start[row], (start + key_len)[row]
+        rule, role = self.pair_rule[pair], self.pair_role[pair]
+        extra = self._patterns(texts, joined, bases, doc[role == PATTERN], rule[role == PATTERN])
+        if extra:
+            p_doc, p_rule, p_start, p_end = np.array(extra, dtype=np.int64).T
+            doc, rule, start, end = (np.concatenate(x) for x in ((doc, p_doc), (rule, p_rule),
+                                                                (start, p_start), (end, p_end)))
+            role = np.concatenate((role, np.full(len(p_doc), TERM, dtype=np.int64)))
+        group = doc * len(self.rules) + rule
+        term = role == TERM
+        g, s, e = unique_spans(group[term], start[term], end[term])
+        r = g % len(self.rules)
+        keep = ~self.needs_context[r]
+        for role_code in (CONTEXT, NEGATIVE):
+            other = role == role_code
+            ok = near(g, s, e, self.windows[role_code][r], group[other], start[other], end[other])
+            keep = (keep | ok) if role_code == CONTEXT else keep & ~ok
+        return self._table(len(texts), *merge(g[keep], s[keep], e[keep]))
+
+    def _table(self, n_docs: int, group, start, end) -> HitTable:
+        """Order the hits (per doc: heaviest rule first, then id) given merged spans sorted by group."""
+        begin = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else group
+        bounds = np.append(begin, len(group))
+        docs, rules = np.divmod(group[begin], len(self.rules))
+        order = np.lexsort((self.rank[rules], docs))
+        return HitTable(self.rules, n_docs, docs[order], rules[order], bounds[:-1][order], bounds[1:][order], start, end)
+
+    def _patterns(self, texts, joined, bases, cand_docs, cand_reqs) -> list[tuple[int, int, int, int]]:
+        """Return ``(doc, rule index, start, end)`` of every pattern match.
+
+        A pattern with required literal sets runs over the texts where the automaton found
+        a literal of each set (``cand_reqs`` hit in ``cand_docs``), joined; the others over
+        the whole batch.
+        """
+        out = []
+        for (rule_idx, pattern), docs in zip(self.patterns, self.gate.candidates(len(texts), cand_docs, cand_reqs)):
+            if docs is None:
+                out += _pattern_spans(pattern, rule_idx, texts, joined, bases.tolist(), None)
+            elif docs:
+                sub = [texts[d] for d in docs]
+                out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), docs)
+        return out
 
 
-def _literal_filter(pattern: str) -> re.Pattern | None:
-    """A fast pattern for literals of which every match of ``pattern`` contains one (or None).
-
-    Only for patterns that do not start with a literal or a character class: the regex
-    engine skips ahead through those by itself, faster than any pre-filter.
-    """
-    try:
-        parsed = _parser.parse(pattern)
-    except re.error:
-        return None
-    if parsed.state.flags & re.IGNORECASE or _starts_with_class(list(parsed)):
-        return None
-    required = _required(list(parsed))
-    if not required or "" in required:
-        return None
-    return re.compile("|".join(re.escape(lit) for lit in sorted(required, key=lambda x: (-len(x), x))))
+def _bases(texts: list[str]) -> list[int]:
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).tolist()
 
 
-def _starts_with_class(items: list) -> bool:
-    """Does the parsed sequence start with a literal or a class (every alternative, for a group)?"""
-    if not items:
-        return False
-    op, av = items[0]
-    if op in (_c.LITERAL, _c.IN):
-        return True
-    if op is _c.SUBPATTERN and not av[1] and not av[2]:
-        return _starts_with_class(list(av[3]))
-    if op is _c.BRANCH:
-        return all(_starts_with_class(list(alt)) for alt in av[1])
-    return False
-
-
-def _required(items: list) -> set[str] | None:
-    """Strings one of which any match of the parsed sequence ``items`` contains (the most selective found)."""
-    candidates, run = [], ""
-    for op, av in items + [(None, None)]:
-        if op is _c.LITERAL:
-            run += chr(av)
+def _pattern_spans(pattern, rule_idx, texts, joined, starts, docs) -> list[tuple[int, int, int, int]]:
+    """Matches of ``pattern`` in ``joined`` as ``(doc, rule, start, end)``; ``docs[k]`` is text k's doc."""
+    out = []
+    for m in pattern.finditer(joined):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if DOC_SEP in m.group():  # crossed into the next text: match those texts alone
+            for d in range(k, bisect.bisect_right(starts, m.end())):
+                out += [(d if docs is None else docs[d], rule_idx, *m2.span()) for m2 in pattern.finditer(texts[d])]
             continue
-        if run:
-            candidates.append({run})
-            run = ""
-        if op is _c.IN and av and all(o is _c.LITERAL for o, _ in av):
-            candidates.append({chr(a) for _, a in av})
-        elif op is _c.SUBPATTERN and not av[1] and not av[2]:
-            candidates.append(_required(list(av[3])))
-        elif op is _c.BRANCH:
-            alternatives = [_required(list(alt)) for alt in av[1]]
-            candidates.append(None if None in alternatives else set().union(*alternatives))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            candidates.append(_required(list(av[2])))
-    candidates = [c for c in candidates if c]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
-
-
-def _automaton(roles: dict) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, value in roles.items():
-        if value:
-            automaton.add_word(key, (len(key), tuple(value)))
-    automaton.make_automaton()
-    return automaton
-
-
-def _context_automaton(roles: dict) -> ahocorasick.Automaton:
-    """Context words → ``(length, {rule index: roles})``, so a match touches only the rules that hit."""
-    automaton = ahocorasick.Automaton()
-    for key, value in roles.items():
-        if value:
-            by_rule = defaultdict(list)
-            for rule_idx, role in value:
-                by_rule[rule_idx].append(role)
-            automaton.add_word(key, (len(key), {i: tuple(r) for i, r in by_rule.items()}))
-    automaton.make_automaton()
-    return automaton
-
-
-def _near(span, others, window: int) -> bool:
-    start, end = span
-    lo, hi = start - window, end + window
-    for other in others:  # a plain loop: any() over a generator costs more on these short lists
-        if other[0] < hi and other[1] > lo and other != span:
-            return True
-    return False
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge overlapping spans ("身份证正反" inside "身份证正反面") into one."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(a, b) for a, b in merged]
+        out.append((k if docs is None else docs[k], rule_idx, m.start() - starts[k], m.end() - starts[k]))
+    return out

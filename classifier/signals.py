@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 
 import numpy as np
 
 from classifier.contacts import _PATTERNS, _value, has_contact_hint
+from classifier.literals import LiteralGate
+from classifier.ngrams import code_points
+from classifier.steps import DIGIT, _flags
 from classifier.tables import DOC_SEP
 
 CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email", "netdisk", "url")
@@ -25,51 +30,122 @@ _TRICKS = re.compile(
     "[\u2460-\u24ff\u2776-\u2793\u3220-\u3229\u3280-\u3289\u200b-\u200f\u2060\ufeff\uff21-\uff5a]"
     f"|(?:{_CJK}{_SEP}{{1,2}}){{3}}{_CJK}"
     "|[\U0001f100-\U0001f1ff]|[壹贰叁肆伍陆柒捌玖]|[威薇]信|扣扣|企鹅|绿泡泡|(?i:\\bv\\s*x\\b|\\bsfz\\b|\\blian\\b)")
-# The same tricks as four patterns that each start with a character class, so the regex
-# engine skips ahead (one alternation of them all is tried at every character: 4x slower).
+# The same tricks as three patterns that each start with a character class, so the regex
+# engine skips ahead (one alternation of them all is tried at every character: 4x slower),
+# and the code words, looked for with str.find (an alternation of literals is tried at
+# every character too).
 _TRICK_PARTS = tuple(re.compile(p) for p in (
     "[\u2460-\u24ff\u2776-\u2793\u3220-\u3229\u3280-\u3289\u200b-\u200f\u2060\ufeff\uff21-\uff5a"
     "\U0001f100-\U0001f1ff壹贰叁肆伍陆柒捌玖]",
     f"{_SEP}(?<={_CJK}{_SEP})(?:{_SEP}?{_CJK}{_SEP}{{1,2}}){{2}}{_SEP}?{_CJK}",
-    "[威薇]信|扣扣|企鹅|绿泡泡",
     "(?i:[vsl](?<!\\w[vsl])(?:(?<=[vV])\\s*x|(?<=[sS])fz|(?<=[lL])ian)\\b)"))
+_TRICK_WORDS = ("威信", "薇信", "扣扣", "企鹅", "绿泡泡")
+
+
+# Contact patterns, then the bulk pattern: an automaton scan for their literals says where each can match.
+GATE = LiteralGate([p for _, p in _PATTERNS] + [_BULK], forbidden=DOC_SEP)
 
 
 def trick_counts(originals: list[str]) -> list[int]:
     """Count evasion tricks in each original text (``len(_TRICKS.findall(text))``), batch-fast.
 
-    The four fast patterns find which texts have any trick at all, in one scan per pattern
-    over the whole batch; only those texts are counted with the exact pattern.
+    The fast patterns and the code words find which texts have any trick at all, in one scan each
+    over the whole batch; only those texts are counted with the exact pattern, in one scan
+    of them joined (no trick spans ``DOC_SEP``, so each text counts as it would alone).
     """
     joined = DOC_SEP.join(originals)
-    bases = np.cumsum([0] + [len(t) + 1 for t in originals])[:-1]
+    bases = _bases(originals)
     positions = [m.start() for part in _TRICK_PARTS for m in part.finditer(joined)]
+    positions += [i for word in _TRICK_WORDS if word in joined for i in _occurrences(joined, word)]
     counts = [0] * len(originals)
     if positions:
-        for doc in set((np.searchsorted(bases, np.asarray(positions), side="right") - 1).tolist()):
-            counts[doc] = len(_TRICKS.findall(originals[doc]))
+        docs = sorted(set(_docs(bases, positions)))
+        sub = [originals[d] for d in docs]
+        found = _docs(_bases(sub), [m.start() for m in _TRICKS.finditer(DOC_SEP.join(sub))])
+        for k, n in Counter(found).items():
+            counts[docs[k]] = n
     return counts
 
 
-def find_contacts(normalized_text: str) -> list[dict]:
-    """Return ``{"kind", "value"}`` contacts in a normalised text (no original spans)."""
-    if not has_contact_hint(normalized_text):
+def _occurrences(text: str, word: str) -> list[int]:
+    out, at = [], text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + 1)
+    return out
+
+
+def _bases(texts: list[str]) -> np.ndarray:
+    """Start of each text in ``DOC_SEP.join(texts)``."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
+
+
+def _docs(bases: np.ndarray, positions: list[int]) -> list[int]:
+    """Which text each position of the joined texts is in."""
+    return (np.searchsorted(bases, np.asarray(positions, dtype=np.int64), side="right") - 1).tolist()
+
+
+def find_contacts_many(texts: list[str], candidates: list | None = None) -> list[list[dict]]:
+    """:func:`find_contacts` of each normalised text, with one scan per pattern for the batch.
+
+    ``candidates``: per contact pattern, the texts it can match in (from ``GATE``), or
+    None for all. No contact pattern matches across ``DOC_SEP`` (nor looks past it
+    differently from a text's edge), so texts are scanned joined; and every match holds
+    a hint, so the hint test is not needed.
+    """
+    matches = [[] for _ in texts]  # per text, in the order find_contacts meets them
+    candidates = candidates or [None] * len(_PATTERNS)
+    for (kind, pattern), docs in zip(_PATTERNS, candidates):
+        if kind == "phone":  # its one literal, "1", is everywhere: look for 1[3-9] and nine digits
+            docs = _mobile_numbers(texts, docs)
+        if docs == []:
+            continue
+        sub = texts if docs is None else [texts[d] for d in docs]
+        bases = _bases(sub)
+        found = list(pattern.finditer(DOC_SEP.join(sub)))
+        base = bases.tolist()
+        for k, m in zip(_docs(bases, [m.start(1) for m in found]), found):
+            matches[k if docs is None else docs[k]].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
+    return [_contacts(doc_matches) if doc_matches else [] for doc_matches in matches]
+
+
+def _mobile_numbers(texts: list[str], docs: list[int] | None) -> list[int]:
+    """The texts (of ``docs``; None: all) holding "1", one of 3-9 and nine more digits (``\\d``) in a row."""
+    docs = list(range(len(texts))) if docs is None else docs
+    sub = [texts[d] for d in docs]
+    points = code_points(DOC_SEP.join(sub))
+    digits = np.concatenate(([0], np.cumsum((_flags()[points] & DIGIT) != 0)))
+    n = len(points) - 10
+    if n <= 0:
         return []
+    starts = np.flatnonzero((points[:n] == ord("1")) & (points[1:n + 1] >= ord("3")) & (points[1:n + 1] <= ord("9"))
+                            & (digits[11:] - digits[2:n + 2] == 9))
+    return [docs[k] for k in sorted(set(_docs(_bases(sub), starts.tolist())))]
+
+
+def _contacts(matches) -> list[dict]:
     found, taken = [], []
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(normalized_text):
-            start, end = m.span(1)
-            if any(s < end and start < e for s, e in taken):
-                continue
-            taken.append((start, end))
-            kind_out, value = _value(kind, m.group(1))
-            found.append((start, kind_out, value))
+    for kind, start, end, raw in matches:
+        if any(s < end and start < e for s, e in taken):
+            continue  # already part of an earlier, more specific contact
+        taken.append((start, end))
+        kind_out, value = _value(kind, raw)
+        found.append((start, kind_out, value))
     seen, out = set(), []
     for _, kind, value in sorted(found):
         if (kind, value) not in seen:
             seen.add((kind, value))
             out.append({"kind": kind, "value": value})
     return out
+
+
+def find_contacts(normalized_text: str) -> list[dict]:
+    """Return ``{"kind", "value"}`` contacts in a normalised text (no original spans)."""
+    if not has_contact_hint(normalized_text):
+        return []
+    return _contacts([(kind, m.start(1), m.end(1), m.group(1))
+                      for kind, pattern in _PATTERNS for m in pattern.finditer(normalized_text)])
 
 
 def price_signals(price) -> dict[str, float]:
@@ -117,3 +193,48 @@ def listing_signals(record: dict, normalized_text: str, contacts: list[dict], tr
     if tricks >= 3:
         out["evasion:many_tricks"] = 1.0
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _price_items(text: str) -> tuple[tuple[str, float], ...]:
+    return tuple(price_signals(text).items())
+
+
+def signal_entries(records: list[dict], normalized: list[str], contacts: list[list[dict]],
+                   tricks: list[int], index: dict[str, int], bulk_candidates: list[int] | None = None
+                   ) -> tuple[list[int], list[int], list[float]]:
+    """:func:`listing_signals` of a batch as matrix entries ``(rows, columns, values)``.
+
+    Parameters
+    ----------
+    records, normalized, contacts, tricks : list
+        Per listing: the record, its normalised text, its contacts and its trick count.
+    index : dict of str to int
+        The column of each signal name.
+    bulk_candidates : list of int, optional
+        The texts the bulk pattern can match in (from ``GATE``); default all.
+
+    Returns
+    -------
+    tuple of three lists
+    """
+    rows, cols, vals = [], [], []
+    docs = list(range(len(normalized))) if bulk_candidates is None else bulk_candidates
+    sub = [normalized[d] for d in docs]
+    bulk = {docs[k] for k in _docs(_bases(sub), [m.start() for m in _BULK.finditer(DOC_SEP.join(sub))])}
+    for row, (record, doc_contacts, n_tricks) in enumerate(zip(records, contacts, tricks)):
+        out = dict(_price_items(str(record.get("price") or "")))
+        for contact in doc_contacts:
+            out[f"contact:{contact['kind']}"] = 1.0
+        if doc_contacts:
+            out["contact:any"] = 1.0
+        if row in bulk:
+            out["bulk:quantity"] = 1.0
+        if n_tricks:
+            out["evasion:tricks"] = 1.0
+        if n_tricks >= 3:
+            out["evasion:many_tricks"] = 1.0
+        rows += [row] * len(out)
+        cols += [index[name] for name in out]
+        vals += out.values()
+    return rows, cols, vals

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+import numpy as np
 import opencc
 
 # Private-use character that joins documents in batch normalisation; never kept in text.
@@ -163,6 +164,24 @@ def syllable_table() -> dict[int, str]:
         if syl and syl.isascii() and syl.isalpha():
             table[ord(ch)] = chr(_SYLLABLE_BASE + ids.setdefault(syl, len(ids)))
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def _syllable_codes() -> np.ndarray:
+    """:func:`syllable_table` (one character for one) as an array by code point."""
+    table = syllable_table()
+    codes = np.arange(max(table) + 1, dtype=np.uint32)
+    for cp, ch in table.items():
+        codes[cp] = ord(ch)
+    return codes
+
+
+def sounds(text: str) -> str:
+    """``text.translate(syllable_table())`` at numpy speed (str.translate with a dict: ~90 ns a char)."""
+    points, codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _syllable_codes()
+    inside = points < len(codes)
+    points = np.where(inside, codes[np.where(inside, points, 0)], points).astype(np.uint32)
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 # Separators sellers put between whole pinyin syllables ("ren lian", "shen-fen-zheng").
