@@ -39,6 +39,14 @@ def build_pipeline(rules_path=None) -> Pipeline:
     return Pipeline([("features", ListingFeatures(rules_path=rules_path)), ("model", ListingModel())])
 
 
+def code_hash() -> str:
+    """Hash the classifier's own code: a normaliser change re-scores stored listings too."""
+    digest = hashlib.sha256()
+    for file in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
 def rules_hash(rules_path=None) -> str:
     """Hash the rule files, so a rule edit makes a new model version."""
     digest = hashlib.sha256()
@@ -76,7 +84,8 @@ def train(data_path=None, rules_path=None, out_path=None) -> dict:
     pipeline.fit(train_rows, np.array(labels, dtype=object))
     dhash, rhash = data_hash(train_rows), rules_hash(rules_path)
     params = repr(sorted((k, repr(v)) for k, v in pipeline.get_params(deep=True).items() if "__" in k))
-    version = f"{MODEL_NAME}-{hashlib.sha256((dhash + rhash + params + str(FORMAT)).encode()).hexdigest()[:12]}"
+    key = dhash + rhash + params + str(FORMAT) + code_hash()
+    version = f"{MODEL_NAME}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
     meta = {"name": MODEL_NAME, "version": version, "format": FORMAT, "data_hash": dhash,
             "rules_hash": rhash, "sklearn": sklearn.__version__, "threshold": DEFAULT_THRESHOLD,
             "n_train": len(train_rows), "n_holdout": len(holdout),
