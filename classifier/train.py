@@ -13,6 +13,7 @@ import numpy as np
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from classifier import DEFAULT_THRESHOLD
 from classifier.dataset import data_hash, load_labelled, split, target
 from classifier.features import ListingFeatures
 from classifier.model import ListingModel
@@ -24,9 +25,6 @@ MODEL_NAME = "facetrade-clf"
 FORMAT = 1
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "var" / "model" / "classifier.joblib"
 ENV_MODEL = "FACETRADE_MODEL"
-# Chosen by leave-one-author-out cross-validation (python -m classifier.threshold): the best F1 on
-# listings by authors the model never saw. The calibrated score itself does not depend on it.
-DEFAULT_THRESHOLD = 0.45
 
 
 def default_model_path() -> Path:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from classifier import DEFAULT_THRESHOLD
 from facetrade.options import db_option, example
 
 
@@ -32,7 +33,7 @@ facetrade serve --db var/facetrade.db --port 8000 --threshold 0.6
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Keep 127.0.0.1 unless a TLS proxy sits in front.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
-@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=click.FloatRange(0, 1),
               help="Queue listings whose latest score is at least this.")
 @click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), help="Serve https (cookies become Secure).")
 @click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), help="Private key for --ssl-certfile.")

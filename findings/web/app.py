@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from classifier import DEFAULT_THRESHOLD
 from findings.db import open_db
 from findings.web.deps import Settings
 from findings.web.routes import admin, audit, auth, evidence, items, networks, queue, reports, sellers, stats
@@ -19,7 +20,7 @@ from findings.web.sync import sync_queue
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-def create_app(db_path: str, *, threshold: float = 0.5, secret: str | None = None,
+def create_app(db_path: str, *, threshold: float = DEFAULT_THRESHOLD, secret: str | None = None,
                sync_interval: float = 20.0) -> Starlette:
     """Return the review app for the findings database at ``db_path`` (migrated here)."""
     db = open_db(db_path)  # applies pending migrations once, before any request

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from classifier import DEFAULT_THRESHOLD
 from findings.db import open_db
 from findings.web import users as users_lib
 from findings.web.review import ReviewError
@@ -37,7 +38,7 @@ class Settings:
     """Settings of one running app."""
 
     db_path: str
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     secret: str = ""
     sync_interval: float = 20.0  # seconds between incremental queue syncs
     _synced: float = 0.0

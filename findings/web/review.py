@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
+from classifier import DEFAULT_THRESHOLD
 from findings.records import utcnow
 from findings.web import auditlog, uncertain
 from findings.web.txn import immediate
@@ -50,7 +51,7 @@ def _claimable_statuses(user: dict) -> tuple[str, ...]:
     return ("escalated", "open") if has_role(user, "lead") else ("open",)
 
 
-def claim_next(db: sqlite_utils.Database, user: dict, *, threshold: float = 0.5,
+def claim_next(db: sqlite_utils.Database, user: dict, *, threshold: float = DEFAULT_THRESHOLD,
                lease_seconds: int = LEASE_SECONDS, now: str | None = None, mode: str = "priority") -> int | None:
     """Claim the highest-priority free item for ``user`` and return its listing id.
 

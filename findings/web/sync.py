@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from classifier import DEFAULT_THRESHOLD
 from findings.records import utcnow
 from findings.web.txn import immediate
 
@@ -89,7 +90,8 @@ def _set_state(conn, key: str, value) -> None:
                  " SET value = excluded.value", (key, str(value)))
 
 
-def sync_queue(db: sqlite_utils.Database, threshold: float = 0.5, *, full: bool = False) -> int:
+def sync_queue(db: sqlite_utils.Database, threshold: float = DEFAULT_THRESHOLD, *,
+               full: bool = False) -> int:
     """Queue every listing whose latest classification scores at least ``threshold``.
 
     Incremental: only classifications newer than the last sync are read, in short
