@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from classifier.normalize import _MAX_PASSES
+from classifier.normalize import _MAX_PASSES, _apply
 from classifier.steps import STEPS
 from classifier.tables import DOC_SEP, char_table
 
@@ -49,16 +49,6 @@ class _Stage:
         if same[j]:  # a same-length replacement maps char by char
             return starts[j] + pos - new_starts[j]
         return ends[j] - 1 if last else starts[j]
-
-
-def _apply_text(text: str, edits) -> str:
-    out, pos = [], 0
-    for start, end, repl in edits:
-        out.append(text[pos:start])
-        out.append(repl)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 class BatchNormalized:
@@ -181,7 +171,7 @@ def _translate(texts: list[str], stages: list) -> list[str]:
     if expand:
         starts, ends, repls = zip(*expand)
         stages.append(_Stage(np.array(starts), np.array(ends), np.fromiter(map(len, repls), dtype=np.int64)))
-        text = _apply_text(text, expand)
+        text = _apply(text, expand)[0]
     return text.split(DOC_SEP) if texts else []
 
 

@@ -11,8 +11,8 @@ import numpy as np
 
 from classifier.ngrams import code_points
 from classifier.normalize import (_CJK_SEP, _DIGIT_RUN, _DIGIT_SEP, _LETTER_RUN, _LETTER_SEP, _NUMERAL_CLASS,
-                                  _NUMERAL_RUN, _SPACED_CHAR, _SPACES, _STEPS, _digit_run, _join_spaced, _numerals,
-                                  _variant_edits)
+                                  _NUMERAL_RUN, _SPACED_CHAR, _SPACES, _STEPS, _apply, _digit_run, _join_spaced,
+                                  _numerals, _variant_edits)
 from classifier.tables import CHINESE_DIGITS, DOC_SEP
 
 Edits = tuple[str, np.ndarray, np.ndarray, np.ndarray]  # new text, old starts, old ends, new lengths
@@ -100,14 +100,8 @@ def _variants(text: str) -> Edits | None:
     edits = _variant_edits(text)
     if not edits:
         return None
-    out, pos = [], 0
-    for start, end, repl in edits:
-        out.append(text[pos:start])
-        out.append(repl)
-        pos = end
-    out.append(text[pos:])
     starts, ends, repls = zip(*edits)
-    return ("".join(out), np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
+    return (_apply(text, edits)[0], np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64),
             np.fromiter(map(len, repls), dtype=np.int64, count=len(repls)))
 
 
