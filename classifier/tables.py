@@ -139,11 +139,13 @@ def leet_variants() -> dict[str, str]:
     return out
 
 
-# Key terms sellers write with other characters of the same sound (伸纷证, 正饭面, 手池, 微心解风,
-# 戴锅仁脸, 支负宝): matched by sound, without tones. Only terms whose sound no everyday word
-# shares: not 实名 (十名), 视频 (食品), 活化 (火花), 黑卡 (黑咖啡), 认证 (人证), 代过 (带过去).
-HOMOPHONE_TERMS = ("身份证", "正反面", "四件套", "三件套", "微信", "解封", "手持", "人脸", "刷脸", "过人脸",
-                   "代过人脸", "照片活化", "支付宝", "人脸数据", "实名认证", "虚拟摄像头", "身份证号", "人脸识别")
+# Key terms sellers write with other characters of the same sound (伸纷证, 正饭面, 手池身份证,
+# 微心解风, 戴锅仁脸, 支负宝): matched by sound, without tones. Only terms whose sound no everyday
+# word shares: three syllables or more, and 微信. Two-syllable terms collide with real text: 人脸
+# with 成人练字, 手持 with 快手吃播, 实名 with 前十名, 视频 with 食品, 活化 with 火花.
+HOMOPHONE_TERMS = ("身份证", "正反面", "四件套", "三件套", "微信", "微信解封", "刷脸解封", "支付宝解封", "过人脸",
+                   "代过人脸", "照片活化", "支付宝", "人脸数据", "实名认证", "虚拟摄像头", "身份证号", "人脸识别",
+                   "人脸验证", "人脸认证", "手持身份证", "手持证件", "刷脸认证", "刷脸验证")
 
 _SYLLABLE_BASE = 0xF0000  # supplementary private use: one character per pinyin syllable
 
