@@ -53,35 +53,34 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
     # thread; each connection is still only used by one thread at a time.
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     db = sqlite_utils.Database(conn)
-    configure(db)
-    if migrate:
-        migrate_db(db, path)
+    # One process at a time sets a file up. Two processes opening a brand-new file at once
+    # (a scheduler starting several crawls) would both switch it to WAL, which SQLite refuses
+    # at once with "database is locked" (no busy wait for a journal-mode change), and would
+    # both apply the first migration ("table already exists"). An exclusive lock on a sidecar
+    # file serialises them; the later ones find WAL on and nothing pending.
+    with open(f"{path}.migrate-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        configure(db)
+        if migrate:
+            migrate_db(db)
     return db
 
 
-def migrate_db(db: sqlite_utils.Database, path: Path) -> None:
-    """Apply every pending migration, one process at a time.
-
-    Two processes opening a brand-new file at once (a scheduler starting several crawls)
-    would both see a migration pending and the second would fail on "table already
-    exists"; an exclusive lock on a sidecar file serialises them, and the second then
-    finds nothing pending.
-    """
-    sets = [importlib.import_module(name).migrations for name in MIGRATION_SETS]
-    if not any(m.pending(db) for m in sets):
-        return
-    with open(f"{path}.migrate-lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for migration_set in sets:
+def migrate_db(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration (the caller holds the set-up lock, see :func:`open_db`)."""
+    for name in MIGRATION_SETS:
+        migration_set = importlib.import_module(name).migrations
+        if migration_set.pending(db):
             migration_set.apply(db)
 
 
 def configure(db: sqlite_utils.Database) -> None:
     """Set the pragmas every connection needs."""
-    # WAL lets the review app read while a crawl writes; NORMAL sync is durable
-    # across process crashes (only an OS crash can lose the last transaction).
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
     # Writers from several processes (crawl + review app) wait instead of failing.
     db.execute("PRAGMA busy_timeout=30000")
+    # WAL lets the review app read while a crawl writes; NORMAL sync is durable
+    # across process crashes (only an OS crash can lose the last transaction).
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # WAL stays on in the file
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
