@@ -17,13 +17,13 @@ from findings.registry import list_models
 from findings.store import Store
 from findings.web import demo, review, sync, users
 
-# A code word the seed corpus has never seen: "青团套餐" (a "green-dumpling set") for a full ID kit.
+# A code word the seed corpus has never seen: "青团礼盒" (a "green-dumpling gift box") for a full ID kit.
 CODE_WORD_TAILS = ["全国可用", "质量保证", "新鲜的 当天发", "多款可选", "支持验货", "量大从优", "老板放心",
                    "价格美丽", "随时补货", "当天出"]
 
 
 def _code_word_titles(prefix: str, n: int) -> list[str]:
-    return [f"{prefix}青团套餐 {CODE_WORD_TAILS[i % len(CODE_WORD_TAILS)]} {i}号" for i in range(n)]
+    return [f"{prefix}青团礼盒 {CODE_WORD_TAILS[i % len(CODE_WORD_TAILS)]} {i}号" for i in range(n)]
 
 
 @pytest.fixture(scope="module")
