@@ -55,6 +55,15 @@ def ingest(redis_url, db_path, *extra):
     return [sys.executable, "-m", "facetrade", "ingest-worker", "--redis", redis_url, "--db", str(db_path), *extra]
 
 
+def assert_every_listing_stored_once(redis_url, db_path, want):
+    """Drain the shared item queue into a new database: every wanted listing once, one ok run."""
+    done = subprocess.run(ingest(redis_url, db_path, "--until-idle"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ids, runs = stored(db_path)
+    assert set(ids) == want and len(ids) == len(want)
+    assert [s for s, _ in runs] == ["ok"]
+
+
 def stored(db_path):
     conn = sqlite3.connect(db_path)
     try:
@@ -125,12 +134,7 @@ def test_a_killed_worker_loses_no_request(sandbox, redis_url, tmp_path):
     out, err = survivor.communicate(timeout=180)
     assert survivor.returncode == 0, err[-3000:]
     assert re.search(r"stopped answering: [1-9]\d* of its requests back in the queue", err), err[-3000:]
-    db_path = tmp_path / "f.db"
-    done = subprocess.run(ingest(redis_url, db_path, "--until-idle"), capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ids, runs = stored(db_path)
-    assert set(ids) == want and len(ids) == len(want)
-    assert [s for s, _ in runs] == ["ok"]
+    assert_every_listing_stored_once(redis_url, tmp_path / "f.db", want)
     served = get_json(f"{sandbox}/_sandbox/stats.json")["classifieds_zh/requests"]
     assert pages <= served <= pages + 2 * 4  # at most the victim's in-flight requests came twice
 
@@ -164,10 +168,5 @@ def test_workers_join_and_leave_mid_crawl(sandbox, redis_url, tmp_path):
     out_late, err_late = late.communicate(timeout=180)
     assert late.returncode == 0, err_late[-3000:]
     assert int(re.search(r"(\d+) requests", out_late).group(1)) > 1
-    db_path = tmp_path / "f.db"
-    done = subprocess.run(ingest(redis_url, db_path, "--until-idle"), capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ids, runs = stored(db_path)
-    assert set(ids) == want and len(ids) == len(want)
-    assert [s for s, _ in runs] == ["ok"]
+    assert_every_listing_stored_once(redis_url, tmp_path / "f.db", want)
     assert get_json(f"{sandbox}/_sandbox/stats.json")["classifieds_zh/requests"] == pages  # nothing twice
