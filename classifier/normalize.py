@@ -147,10 +147,6 @@ def _regex_edits(pattern: re.Pattern, func, text: str) -> list[tuple[int, int, s
     return edits
 
 
-def _strip_seps(chunk: str) -> str:
-    return _SEP_CHARS.sub("", chunk)
-
-
 def _join_spaced(chunk: str) -> str:
     """Join spaced-out single characters; with digits or "_" only a run of five or more that
     has a letter (a handle), so "1 2 days" stays as it is."""
