@@ -270,9 +270,17 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         rows, cols, vals = signal_entries(X, normalized, contacts, tricks, self.signal_index_, bulk_candidates)
         ctx_cols = np.full(len(ctx_rows), self.signal_index_["context:rules"])
         spans_cols = np.full(len(ctx_rows), self.signal_index_["context:spans"])
-        return ((table.doc, cells // n_cat, ctx_rows, ctx_rows, np.array(rows, dtype=np.int64)),
+        # Offer rules that fire in a text written in reporting/help/consent voice: a warning that
+        # lists the trade's words piles up rule hits an offer would have, so the model gets to
+        # weigh them apart; and how many categories fired (a ban list names them all).
+        per_doc = sums.reshape(n, n_cat)
+        offer_sum = per_doc.sum(axis=1)
+        spread = (per_doc > 0).sum(axis=1)
+        spread_rows = np.flatnonzero(spread >= 2)
+        return ((table.doc, cells // n_cat, ctx_rows, ctx_rows, ctx_rows, spread_rows, np.array(rows, dtype=np.int64)),
                 (len(self.vocabulary_) + table.rule, self.category_index_[CATEGORIES[0]] + cells % n_cat,
-                 ctx_cols, spans_cols, np.array(cols, dtype=np.int64)),
+                 ctx_cols, spans_cols, np.full(len(ctx_rows), self.signal_index_["context:offer_rules"]),
+                 np.full(len(spread_rows), self.signal_index_["rules:spread"]), np.array(cols, dtype=np.int64)),
                 (np.ones(len(table.doc)), np.fromiter(map(math.log1p, sums[cells].tolist()), dtype=float),
                  n_ctx[ctx_rows] / 2, np.fromiter(map(math.log1p, n_spans[ctx_rows].tolist()), dtype=float),
-                 np.array(vals, dtype=float)))
+                 np.log1p(offer_sum[ctx_rows]), (spread[spread_rows] - 1).astype(float), np.array(vals, dtype=float)))

@@ -17,7 +17,8 @@ from classifier.tables import DOC_SEP
 CONTACT_KINDS = ("wechat", "qq", "phone", "telegram", "email", "netdisk", "url")
 SIGNAL_NAMES = tuple(f"contact:{k}" for k in CONTACT_KINDS) + (
     "contact:any", "price:tiny", "price:low", "price:negotiable", "price:per_unit", "price:none",
-    "bulk:quantity", "evasion:tricks", "evasion:many_tricks", "context:rules", "context:spans")
+    "bulk:quantity", "evasion:tricks", "evasion:many_tricks", "context:rules", "context:spans",
+    "context:offer_rules", "rules:spread")
 
 _PRICE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 _PER_UNIT = re.compile(r"[/每一]\s*(张|套|个|组|份|次|单|件|pcs|set|pack|each)|(毛|块|元|r)一?(张|套|个)|per\s*(set|pack|photo|pic)")
