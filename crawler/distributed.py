@@ -56,8 +56,9 @@ def distributed_settings(settings, *, url: str, crawl: str, worker: str):
     spider_mw["crawler.extensions.distributed.PagesDoneMiddleware"] = 950
     settings.setdict({
         "REDIS_URL": url,
-        # scrapy-redis's own scheduler and dupefilter: one shared frontier for all workers.
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        # scrapy-redis's scheduler (duplicate check and push made atomic) and dupefilter:
+        # one shared frontier for all workers.
+        "SCHEDULER": "crawler.redisqueue.LeasedScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # a worker leaving must not wipe the others' queue
         # Its priority queue, but pops are leases (see crawler.redisqueue).

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 LEASE_META = "facetrade_lease"
@@ -40,6 +41,14 @@ redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 """
 _RECLAIM = REQUEUE_LEASES_LUA + "return #all\n"
+# Record a request's fingerprint and queue it in one step; a retry or redirect hands its
+# lease (ARGV[4], may be empty) over to the queued copy. Returns 0 for a duplicate.
+_PUSH_NEW = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[3])
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class LeasedPriorityQueue(PriorityQueue):
         self.keys = CrawlKeys(settings["FACETRADE_REDIS_CRAWL"])
         self.worker = settings["FACETRADE_WORKER_ID"]
         self._pop = server.register_script(_POP)
+        self._push_new = server.register_script(_PUSH_NEW)
 
     def pop(self, timeout=0):
         token = uuid.uuid4().hex
@@ -111,18 +121,37 @@ class LeasedPriorityQueue(PriorityQueue):
         request.meta[LEASE_META] = token
         return request
 
-    def push(self, request):
-        """Queue a request; a retry or redirect of a leased request takes over its lease."""
-        token = request.meta.pop(LEASE_META, None)
+    def push(self, request, fingerprint: str = "", seen_key: str = "") -> bool:
+        """Queue a request unless ``fingerprint`` is already in ``seen_key``; say whether it was.
+
+        The dupefilter's record and the queue entry are written by one Lua script: a worker
+        killed between the two would otherwise leave a request marked seen but queued
+        nowhere, and no worker would ever fetch it. A retry or redirect of a leased request
+        takes over its lease in the same step.
+        """
+        token = request.meta.pop(LEASE_META, None)  # not stored: pop() gives a new one
         data = self._encode_request(request)
-        pipe = self.server.pipeline(transaction=True)
-        pipe.execute_command("ZADD", self.key, -request.priority, data)
-        if token:
-            pipe.hdel(self.keys.inflight(self.worker), token)
-        pipe.execute()
+        queued = bool(self._push_new(keys=[seen_key or self.keys.dupefilter, self.key, self.keys.inflight(self.worker)],
+                                     args=[fingerprint, -request.priority, data, token or ""]))
+        if not queued and token:
+            request.meta[LEASE_META] = token  # the dropped request's lease is acknowledged by its owner
+        return queued
 
     def ack(self, request) -> None:
         """Forget a request whose outcome (requests, items) is safely in Redis."""
         token = request.meta.get(LEASE_META)
         if token:
             self.server.hdel(self.keys.inflight(self.worker), token)
+
+
+class LeasedScheduler(Scheduler):
+    """scrapy-redis's scheduler with the duplicate check and the push made one atomic step."""
+
+    def enqueue_request(self, request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push(request, fingerprint, self.df.key):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
