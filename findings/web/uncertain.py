@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from findings.web import sync
 
-CENTRE = 0.5  # the model's own decision threshold: where it is least sure
+CENTRE = 0.5  # a calibrated probability is least sure here (the flag threshold may differ)
 
 _CANDIDATES = (
     "SELECT c.listing_ref, c.id, c.score, c.category, l.platform, l.seller_ref, l.title, l.first_seen_at,"
