@@ -13,13 +13,42 @@ from classifier.rules import CATEGORIES, load_rules
 logger = logging.getLogger(__name__)
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# Our own hand labels for corpus files that mix offers and other text (line index -> 0/1).
+REAL_LABELS = Path(__file__).resolve().parents[1] / "data" / "real_labels"
 # Real texts no one on the project wrote: evaluation only, never training.
 CORPUS_FILES = {
     "jd_titles_A": ("jd_gaiic2022_titles_A.txt", 0),
     "jd_titles_B_collisions": ("jd_gaiic2022_titles_B_collisions.txt", 0),
     "multicpr_queries_collisions": ("multicpr_ecom_queries_collisions.txt", 0),
-    "tumcc_offer_lines": ("tumcc_identity_sim_account_lines.txt", 1),
+    "tumcc_chat_lines": ("tumcc_identity_sim_account_lines.txt", 1),
 }
+
+
+def read_real_labels(corpus_file: Path, labels_dir=None) -> dict[int, int] | None:
+    """Hand labels of a corpus file's non-blank lines, or None without a matching labels file.
+
+    The labels file (``data/real_labels/<name>.tsv``) records the sha256 of the text it
+    labels; if the corpus file has changed since, its line numbers mean nothing: warn, None.
+    """
+    path = Path(labels_dir or REAL_LABELS) / f"{Path(corpus_file).stem}.tsv"
+    if not path.exists():
+        return None
+    import hashlib
+    digest = hashlib.sha256(Path(corpus_file).read_bytes()).hexdigest()
+    labels, recorded = {}, None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("# sha256 "):
+            recorded = line.split()[2]
+        elif line.strip() and not line.startswith("#") and not line.startswith("line\t"):
+            try:
+                index, label = line.split("\t")
+                labels[int(index)] = int(label)
+            except ValueError:
+                logger.warning("%s:%d: not 'line<TAB>label', skipped", path, number)
+    if recorded != digest:
+        logger.warning("%s labels a different version of %s (sha256 mismatch): ignored", path, corpus_file)
+        return None
+    return labels
 
 
 def prf(y_true, y_pred) -> dict:
@@ -94,8 +123,12 @@ def evaluate_rows(model, rows: list[dict], rules_path=None) -> dict:
     return report
 
 
-def corpus_report(model, corpus_dir=None, rules_path=None) -> dict:
-    """Flag rate on real retail titles/queries and on underground offer lines (if present)."""
+def corpus_report(model, corpus_dir=None, rules_path=None, labels_dir=None) -> dict:
+    """Flag rates on real retail titles/queries and underground chat lines (if present).
+
+    Where ``data/real_labels`` holds our hand labels for a file, also precision and recall
+    on its offers and the share of its other lines flagged, beside the keyword filter's.
+    """
     clf = _classifier(model)
     corpus_dir = Path(corpus_dir or SHARED_CORPUS)
     out = {}
@@ -111,6 +144,18 @@ def corpus_report(model, corpus_dir=None, rules_path=None) -> dict:
                      "flagged_rate": round(float(flagged.mean()), 4),
                      "baseline_flagged_rate": round(float(base.mean()), 4),
                      "flagged_examples": [lines[i] for i in np.flatnonzero(flagged)[:5]] if not expected else []}
+        labels = read_real_labels(path, labels_dir)
+        if labels:
+            known = np.array(sorted(i for i in labels if i < len(rows)))
+            truth = np.array([labels[i] for i in known], bool)
+            model_m, base_m = prf(truth, flagged[known]), prf(truth, base[known])
+            out[name]["expected"] = "hand-labelled"
+            out[name]["labelled"] = {
+                "offers": int(truth.sum()), "others": int((~truth).sum()),
+                "precision": model_m["precision"], "recall": model_m["recall"],
+                "others_flagged_rate": round(float(flagged[known][~truth].mean()), 4) if (~truth).any() else None,
+                "baseline_recall": base_m["recall"],
+                "baseline_others_flagged_rate": round(float(base[known][~truth].mean()), 4) if (~truth).any() else None}
     return out
 
 

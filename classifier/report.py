@@ -28,6 +28,12 @@ def format_report(report: dict) -> str:
     for name, m in (report.get("corpus") or {}).items():
         lines.append(f"real text {name}: flagged {m['flagged_rate']:.2%}   | keywords: "
                      f"{m['baseline_flagged_rate']:.2%}  (n={m['n']}, {m['expected']})")
+        if m.get("labelled"):
+            h = m["labelled"]
+            others = "" if h["others_flagged_rate"] is None else (
+                f", other lines flagged {h['others_flagged_rate']:.1%} (keywords {h['baseline_others_flagged_rate']:.1%})")
+            lines.append(f"  hand labels: offers P {h['precision']:.3f} R {h['recall']:.3f} (keywords R "
+                         f"{h['baseline_recall']:.3f}; {h['offers']} offers, {h['others']} other lines){others}")
     if report.get("plot"):
         lines.append(f"precision-recall plot: {report['plot']}")
     return "\n".join(lines)

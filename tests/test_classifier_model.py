@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from classifier.api import Classifier, load_artifact
 from classifier.dataset import load_labelled, split
-from classifier.evaluate import evaluate_rows
+from classifier.evaluate import corpus_report, evaluate_rows
 from classifier.rules import CATEGORIES
 from classifier.train import train
 
@@ -38,7 +38,7 @@ def test_held_out_f1(trained):
     meta, clf = trained
     _, holdout = split(load_labelled())
     report = evaluate_rows(clf, holdout)
-    # The held-out fifth includes rows by twenty-one authors; since round 4 (new authors in new
+    # The held-out fifth includes rows by thirty-six authors; since round 4 (new authors in new
     # voices) it is harder than it was, and the 0.97 is not met (README: classifier).
     # A regression guard: the keyword baseline scores 0.48 here.
     assert report["overall"]["f1"] >= 0.94, report["overall"]
@@ -103,3 +103,26 @@ def test_training_is_deterministic(trained, tmp_path):
     other = Classifier(load_artifact(tmp_path / "again.joblib"))
     _, holdout = split(load_labelled())
     assert [r["score"] for r in other.classify(holdout[:200])] == [r["score"] for r in clf.classify(holdout[:200])]
+
+
+def test_real_text_hand_labels_give_recall_and_are_ignored_once_the_text_changes(trained, tmp_path, caplog):
+    import hashlib
+    _, clf = trained
+    lines = ["出售 四件套 一手 飞机 demo_tg_01", "卖黑卡 一张八十 私", "", "前几天群里有人用黑卡被抓了", "早上好"]
+    corpus, labels = tmp_path / "corpus", tmp_path / "labels"
+    corpus.mkdir(), labels.mkdir()
+    text = corpus / "tumcc_identity_sim_account_lines.txt"
+    text.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    digest = hashlib.sha256(text.read_bytes()).hexdigest()
+    (labels / "tumcc_identity_sim_account_lines.tsv").write_text(
+        f"# sha256 {digest}\nline\tlabel\n0\t1\n1\t1\n2\t0\n3\t0\n", encoding="utf-8")
+    flagged = [r["label"] for r in clf.classify([{"id": str(i), "title": t} for i, t in enumerate(x for x in lines if x)])]
+    report = corpus_report(clf, corpus, labels_dir=labels)["tumcc_chat_lines"]
+    hand = report["labelled"]
+    assert (hand["offers"], hand["others"]) == (2, 2)
+    assert hand["recall"] == sum(flagged[:2]) / 2
+    assert hand["others_flagged_rate"] == sum(flagged[2:]) / 2
+    text.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")  # a line dropped: indices shift
+    report = corpus_report(clf, corpus, labels_dir=labels)["tumcc_chat_lines"]
+    assert "labelled" not in report and report["n"] == 3
+    assert "sha256 mismatch" in caplog.text and "tumcc_identity_sim_account_lines.tsv" in caplog.text
