@@ -102,7 +102,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         Keep this many text features, the most label-informative (chi²).
     """
 
-    def __init__(self, rules_path=None, min_df=3, max_text_features=8000, latin_ngram=3, char_sizes=(1, 2)):
+    def __init__(self, rules_path=None, min_df=3, max_text_features=16000, latin_ngram=3, char_sizes=(1, 2)):
         self.rules_path = rules_path
         self.char_sizes = char_sizes
         self.min_df = min_df
