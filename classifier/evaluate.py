@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from pathlib import Path
@@ -33,7 +34,6 @@ def read_real_labels(corpus_file: Path, labels_dir=None) -> dict[int, int] | Non
     path = Path(labels_dir or REAL_LABELS) / f"{Path(corpus_file).stem}.tsv"
     if not path.exists():
         return None
-    import hashlib
     digest = hashlib.sha256(Path(corpus_file).read_bytes()).hexdigest()
     labels, recorded = {}, None
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
