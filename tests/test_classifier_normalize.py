@@ -106,6 +106,15 @@ def test_same_sounding_characters_become_the_key_term(text, expected):
     assert normalize_text(text) == expected
 
 
+def test_characters_split_into_their_parts_are_joined():
+    normalized = normalize("加微亻言 照片活ィ匕 手持身イ分讠正")
+    assert normalized.text == "加微信照片活化手持身份证"
+    start = normalized.text.index("活化")
+    assert normalized.original_text(start, start + 2) == "活ィ匕"  # the seller's own spelling, for the reason
+    # pairs of real characters that look like split parts stay: 每月金额 is not 每脸额
+    assert normalize_text("每月金额, 石马村, 上下铺") == "每月金额, 石马村, 上下铺"
+
+
 def test_everyday_words_that_share_a_sound_are_left_alone():
     # 十名/实名, 食品/视频, 火花/活化, 黑咖/黑卡, 带过/代过, 人练/人脸, 手吃/手持: too common to rewrite
     text = "前十名 食品 火花塞 黑咖啡 带过去 成人练字 快手吃播"
