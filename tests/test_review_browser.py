@@ -105,7 +105,9 @@ def test_review_flow_in_a_real_browser(served, browser):
     assert first == refs["kit-1"]
     assert "blur" in page.eval_on_selector("img.evidence-image", "el => getComputedStyle(el).filter")
     page.click("img.evidence-image")
-    page.wait_for_function("!document.querySelector('img.evidence-image').classList.contains('blurred')")
+    # A selector wait, not wait_for_function: a string predicate that has to poll is run with
+    # eval(), which the review app's CSP (script-src 'self') refuses — it failed under load.
+    page.locator("img.evidence-image:not(.blurred)").wait_for(state="attached")
     assert db.execute("SELECT count(*) FROM review_audit WHERE action = 'reveal' AND target_id = ?",
                       (str(first),)).fetchone()[0] == 1
 
