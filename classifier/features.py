@@ -150,25 +150,25 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def _build(self):
         self.matcher_ = RuleMatcher(self.rules_)
-        # Keys of 1-3 chars (most of them) are found with a numpy hash lookup; the longer
-        # words and those that must match whole go through Aho-Corasick.
-        whole = set(self.whole_words_)
-        short = {k: i for k, i in self.vocabulary_.items() if len(k) <= 3 and k not in whole}
-        self.ngrams_ = NgramIndex(short)
-        # One automaton for the rules' keys and the long text keys: one scan serves both.
-        long_keys = {k: i for k, i in self.vocabulary_.items() if k not in short}
+        # Every key the scan looks for: the rules' keys, the text vocabulary and the literals that
+        # say where each contact/bulk pattern can match. Keys of 1-3 chars (nearly all hits: "脸",
+        # "in", "人脸") are found with a numpy hash lookup over the batch's code points; only the
+        # longer ones go through Aho-Corasick, so few hits cross into Python one by one.
         rule_keys = {k: i for i, k in enumerate(self.matcher_.keys)}
-        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(long_keys), *SIGNAL_GATE.literals]))
+        names = list(dict.fromkeys([*self.matcher_.keys, *sorted(self.vocabulary_), *SIGNAL_GATE.literals]))
         self.scan_rule_ = np.array([rule_keys.get(k, -1) for k in names], dtype=np.int64)
-        self.scan_col_ = np.array([long_keys.get(k, -1) for k in names], dtype=np.int64)
-        # and the literals that say where each contact/bulk pattern can match
+        self.scan_col_ = np.array([self.vocabulary_.get(k, -1) for k in names], dtype=np.int64)
+        self.scan_len_ = np.array([len(k) for k in names], dtype=np.int64)
         gate = [SIGNAL_GATE.literals.get(k, []) for k in names]
         self.scan_gate_ptr_ = np.cumsum([0] + [len(g) for g in gate]).astype(np.int64)
         self.scan_gate_req_ = np.array([r for g in gate for r in g], dtype=np.int64)
+        self.ngrams_ = NgramIndex({k: uid for uid, k in enumerate(names) if len(k) <= 3})
         automaton = ahocorasick.Automaton()
         for uid, key in enumerate(names):
-            automaton.add_word(key, uid)
-        automaton.make_automaton()
+            if len(key) > 3:
+                automaton.add_word(key, uid)
+        if len(automaton):
+            automaton.make_automaton()
         self.automaton_ = automaton
         self.key_len_ = np.zeros(len(self.vocabulary_), dtype=np.int64)
         self.key_latin_ = np.zeros(len(self.vocabulary_), dtype=bool)
@@ -190,7 +190,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "scan_gate_ptr_",
+        for key in ("matcher_", "automaton_", "ngrams_", "scan_rule_", "scan_col_", "scan_len_", "scan_gate_ptr_",
                     "scan_gate_req_", "rule_cat_", "rule_weight_", "rule_ctx_"):  # rebuilt on load: smaller, version-proof
             state.pop(key, None)
         return state
@@ -223,31 +223,39 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         batch = BatchNormalized(texts)  # offsets back to the seller's text only when asked
         normalized = batch.texts
         joined = DOC_SEP.join(normalized)
-        found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
-        ends, rule_keys, cols = found[0::2], self.scan_rule_[found[1::2]], self.scan_col_[found[1::2]]
+        points = code_points(joined)
+        ends, uids = self._scan(joined, points)
+        rule_keys, cols = self.scan_rule_[uids], self.scan_col_[uids]
         table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
-        hit, req = pairs(self.scan_gate_ptr_[found[1::2]], self.scan_gate_ptr_[found[1::2] + 1])
+        hit, req = pairs(self.scan_gate_ptr_[uids], self.scan_gate_ptr_[uids + 1])
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         docs = np.searchsorted(np.cumsum(lengths + 1), ends[hit], side="right")
         gated = SIGNAL_GATE.candidates(len(normalized), docs, self.scan_gate_req_[req])
         contacts = find_contacts_many(normalized, gated[:-1])
-        cells, values = self._text_entries(normalized, joined, ends[cols >= 0], cols[cols >= 0])
+        cells, values = self._text_entries(normalized, points, ends[cols >= 0], cols[cols >= 0])
         rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
         matrix = canonical_csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
 
-    def _text_entries(self, normalized, joined, ends, long_cols):
+    def _scan(self, joined: str, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every occurrence of every scan key in ``joined``: its last index and the key's number."""
+        starts, uids = self.ngrams_.find(points)
+        ends = starts + self.scan_len_[uids] - 1
+        if len(self.automaton_):
+            found = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
+            ends, uids = np.concatenate((ends, found[0::2])), np.concatenate((uids, found[1::2]))
+        return ends, uids
+
+    def _text_entries(self, normalized, points, ends, cols):
         """Text features as sorted cells ``row * n_features_ + col`` and values: presence, rows of unit length.
 
-        ``ends``/``long_cols`` are the long keys' hits of the combined automaton in ``joined``.
+        ``ends``/``cols`` are the text keys' hits of the scan in the joined texts, whose code
+        points are ``points``.
         """
-        points = code_points(joined)
-        starts, cols = self.ngrams_.find(points)
-        keep = whole_words(points, ends, long_cols, self.key_len_, self.key_latin_)
-        starts = np.concatenate([starts, ends[keep]])  # any position inside the key gives its row
-        cols = np.concatenate([cols, long_cols[keep]])
+        keep = whole_words(points, ends, cols, self.key_len_, self.key_latin_)
+        ends, cols = ends[keep], cols[keep]
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
-        rows = np.repeat(np.arange(len(normalized)), lengths + 1)[starts]
+        rows = np.repeat(np.arange(len(normalized)), lengths + 1)[ends]
         # presence, not counts (repetition is cheap for sellers): one entry per (row, col)
         cells = unique_cells(rows * self.n_features_ + cols, len(normalized) * self.n_features_)
         counts = np.bincount(cells // self.n_features_, minlength=len(normalized))
