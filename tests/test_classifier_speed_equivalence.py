@@ -131,6 +131,24 @@ def test_text_features_are_the_vocabulary_keys_in_the_text(classifier, records):
         assert list(cols) == sorted(cols)  # canonical order: the model sums in it
 
 
+def _rule_example_records():
+    texts = sorted({t for r in RULES for key in ("match", "no_match") for t in r.examples.get(key) or []})
+    return [{"id": str(i), "title": t} for i, t in enumerate(texts[::3])]
+
+
+@SLOW
+@given(st.lists(RECORD, min_size=1, max_size=6))
+@example(records=_rule_example_records())
+def test_the_models_one_scan_finds_the_rules_and_contacts_of_the_plain_definitions(classifier, records):
+    # classify finds short keys by hash and long ones by Aho-Corasick in one pass over the
+    # batch; the rule hits and contacts must be those of the plain one-text definitions
+    # (on hostile text and on every third text of the rules' own examples)
+    analysis = classifier.features.analyse(records)
+    for text, hits, contacts in zip(analysis.normalized, analysis.hits, analysis.contacts):
+        assert [(h.rule.id, h.spans) for h in hits] == reference_match(classifier.features.rules_, text)
+        assert contacts == find_contacts(text)
+
+
 @SLOW
 @given(st.lists(RECORD, min_size=1, max_size=6))
 def test_feature_reasons_are_the_top_contributions_of_each_row(classifier, records):
