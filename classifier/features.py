@@ -89,6 +89,22 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
 
 
+def mask_contacts(normalized: list[str]) -> list[str]:
+    """Blank out contact values (handles, numbers, links) with spaces, offsets kept.
+
+    A seller's handle is an arbitrary string: its letters say nothing about the offer
+    (the contact signals say that a contact is there), and the training data's fake
+    handles (demo_wx_58) would otherwise become the model's strongest words.
+    """
+    spans: list = []
+    find_contacts_many(normalized, spans=spans)
+    out = list(normalized)
+    for doc, start, end in sorted(spans, reverse=True):
+        text = out[doc]
+        out[doc] = text[:start] + " " * (end - start) + text[end:]
+    return out
+
+
 class ListingFeatures(BaseEstimator, TransformerMixin):
     """Featurise listings; text features are substrings matched by one Aho-Corasick scan.
 
@@ -112,7 +128,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
     def fit(self, X, y=None):
         """Learn the text vocabulary (and freeze the rules) from training listings."""
         self.rules_ = load_rules(self.rules_path)
-        normalized = normalize_many([listing_text(r) for r in X])
+        normalized = mask_contacts(normalize_many([listing_text(r) for r in X]))
         jargon = sorted({normalize_text(t) for r in self.rules_ for t in r.terms + r.context})
         words = _tokens(normalized, [j for j in jargon if j.strip()])
         df = Counter()
@@ -231,11 +247,26 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         docs = np.searchsorted(np.cumsum(lengths + 1), ends[hit], side="right")
         gated = SIGNAL_GATE.candidates(len(normalized), docs, self.scan_gate_req_[req])
-        contacts = find_contacts_many(normalized, gated[:-1])
+        spans: list = []
+        contacts = find_contacts_many(normalized, gated[:-1], spans)
+        if spans:  # text features read the texts with contact values blanked, as fit() does
+            points, cols = self._blank_contacts(points, lengths, spans, ends, uids, cols)
         cells, values = self._text_entries(normalized, points, ends[cols >= 0], cols[cols >= 0])
         rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
         matrix = canonical_csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
+
+    def _blank_contacts(self, points, lengths, spans, ends, uids, cols):
+        """Blank the contact values' code points and drop the text-key hits that overlap them."""
+        bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        doc, start, end = np.array(spans, dtype=np.int64).T
+        change = np.zeros(len(points) + 1, dtype=np.int64)
+        np.add.at(change, bases[doc] + start, 1)
+        np.add.at(change, bases[doc] + end, -1)
+        blank = np.cumsum(change)[:-1] > 0
+        inside = np.concatenate(([0], np.cumsum(blank)))
+        overlaps = inside[ends + 1] - inside[ends + 1 - self.scan_len_[uids]] > 0
+        return np.where(blank, ord(" "), points), np.where(overlaps, -1, cols)
 
     def _scan(self, joined: str, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every occurrence of every scan key in ``joined``: its last index and the key's number."""

@@ -87,13 +87,14 @@ def _docs(bases: np.ndarray, positions: list[int]) -> list[int]:
     return (np.searchsorted(bases, np.asarray(positions, dtype=np.int64), side="right") - 1).tolist()
 
 
-def find_contacts_many(texts: list[str], candidates: list | None = None) -> list[list[dict]]:
+def find_contacts_many(texts: list[str], candidates: list | None = None, spans: list | None = None) -> list[list[dict]]:
     """:func:`find_contacts` of each normalised text, with one scan per pattern for the batch.
 
     ``candidates``: per contact pattern, the texts it can match in (from ``GATE``), or
     None for all. No contact pattern matches across ``DOC_SEP`` (nor looks past it
     differently from a text's edge), so texts are scanned joined; and every match holds
-    a hint, so the hint test is not needed.
+    a hint, so the hint test is not needed. ``spans``, when given (a list), gets the
+    ``(text, start, end)`` of every contact value the patterns match.
     """
     matches = [[] for _ in texts]  # per text, in the order find_contacts meets them
     candidates = candidates or [None] * len(_PATTERNS)
@@ -108,6 +109,8 @@ def find_contacts_many(texts: list[str], candidates: list | None = None) -> list
         base = bases.tolist()
         for k, m in zip(_docs(bases, [m.start(1) for m in found]), found):
             matches[k if docs is None else docs[k]].append((kind, m.start(1) - base[k], m.end(1) - base[k], m.group(1)))
+    if spans is not None:
+        spans += [(doc, start, end) for doc, found in enumerate(matches) for _, start, end, _ in found]
     return [_contacts(doc_matches) if doc_matches else [] for doc_matches in matches]
 
 

@@ -75,6 +75,22 @@ def test_reasons_point_at_the_sellers_text(trained):
     assert any(r["kind"] == "feature" for r in res["reasons"])
 
 
+def test_the_letters_of_a_contact_handle_do_not_move_the_score(trained):
+    # A handle is whatever the seller picked: the model sees that a contact is there, not
+    # its letters (the training data's fake handles must not become offer words).
+    _, clf = trained
+    offers = [("出四件套 正反手持 加V {}", "微信号 {}"), ("照片活化 过人脸 tg @{}", "qq {}"),
+              ("Selfie with ID packs, DM @{}", "mail {}@example.com")]
+    handles = [("demo_wx_58", "100001234"), ("lin_x8821", "273918440"), ("fake_v_888", "556677889")]
+    for title, description in offers:
+        scores = set()
+        for handle, number in handles:
+            text = description.format(number if "qq" in description else handle)
+            (res,) = clf.classify([{"id": "h", "title": title.format(handle), "description": text}])
+            scores.add(res["score"])
+        assert len(scores) == 1, (title, scores)
+
+
 def _obfuscate(text, data):
     out = []
     for ch in text:
