@@ -89,8 +89,13 @@ def _char_ngrams(text: str, sizes=(1, 2, 3), latin=0) -> set[str]:
 _LATIN_EDGE = re.compile(r"^[a-z0-9]|[a-z0-9]$")
 
 
+# Identifier-like tokens (with an underscore): handles on platforms the contact patterns do
+# not name (line, wickr, session, instagram...), written bare after 联系/详询 or an emoji.
+IDENTIFIER = re.compile(r"(?<![a-z0-9_])[a-z0-9]*_[a-z0-9_]*")
+
+
 def mask_contacts(normalized: list[str]) -> list[str]:
-    """Blank out contact values (handles, numbers, links) with spaces, offsets kept.
+    """Blank out contact values (handles, numbers, links) and identifiers with spaces, offsets kept.
 
     A seller's handle is an arbitrary string: its letters say nothing about the offer
     (the contact signals say that a contact is there), and the training data's fake
@@ -98,6 +103,7 @@ def mask_contacts(normalized: list[str]) -> list[str]:
     """
     spans: list = []
     find_contacts_many(normalized, spans=spans)
+    spans += [(doc, *m.span()) for doc, text in enumerate(normalized) for m in IDENTIFIER.finditer(text)]
     out = list(normalized)
     for doc, start, end in sorted(spans, reverse=True):
         text = out[doc]
@@ -249,20 +255,22 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         gated = SIGNAL_GATE.candidates(len(normalized), docs, self.scan_gate_req_[req])
         spans: list = []
         contacts = find_contacts_many(normalized, gated[:-1], spans)
-        if spans:  # text features read the texts with contact values blanked, as fit() does
-            points, cols = self._blank_contacts(points, lengths, spans, ends, uids, cols)
+        bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        blanks = [(bases[doc] + start, bases[doc] + end) for doc, start, end in spans]
+        blanks += [m.span() for m in IDENTIFIER.finditer(joined)]
+        if blanks:  # text features read the texts with contacts and identifiers blanked, as fit() does
+            points, cols = self._blank(points, blanks, ends, uids, cols)
         cells, values = self._text_entries(normalized, points, ends[cols >= 0], cols[cols >= 0])
         rows, cols, vals = self._extra_entries(X, normalized, table, contacts, gated[-1])
         matrix = canonical_csr(len(X), self.n_features_, cells, values, rows, cols, vals)
         return Analysis(texts, normalized, batch, table, contacts, matrix)
 
-    def _blank_contacts(self, points, lengths, spans, ends, uids, cols):
-        """Blank the contact values' code points and drop the text-key hits that overlap them."""
-        bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-        doc, start, end = np.array(spans, dtype=np.int64).T
+    def _blank(self, points, spans, ends, uids, cols):
+        """Blank the code points in ``spans`` (of the joined texts) and drop the text-key hits that overlap them."""
+        start, end = np.array(spans, dtype=np.int64).reshape(-1, 2).T
         change = np.zeros(len(points) + 1, dtype=np.int64)
-        np.add.at(change, bases[doc] + start, 1)
-        np.add.at(change, bases[doc] + end, -1)
+        np.add.at(change, start, 1)
+        np.add.at(change, end, -1)
         blank = np.cumsum(change)[:-1] > 0
         inside = np.concatenate(([0], np.cumsum(blank)))
         overlaps = inside[ends + 1] - inside[ends + 1 - self.scan_len_[uids]] > 0

@@ -80,7 +80,7 @@ def test_the_letters_of_a_contact_handle_do_not_move_the_score(trained):
     # its letters (the training data's fake handles must not become offer words).
     _, clf = trained
     offers = [("出四件套 正反手持 加V {}", "微信号 {}"), ("照片活化 过人脸 tg @{}", "qq {}"),
-              ("Selfie with ID packs, DM @{}", "mail {}@example.com")]
+              ("Selfie with ID packs, DM @{}", "mail {}@example.com"), ("全套现货 line {}", "联系 {}")]
     handles = [("demo_wx_58", "100001234"), ("lin_x8821", "273918440"), ("fake_v_888", "556677889")]
     for title, description in offers:
         scores = set()

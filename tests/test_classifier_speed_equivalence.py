@@ -101,8 +101,10 @@ def test_batch_contacts_signals_and_tricks_equal_one_by_one(texts):
 
 
 def blank_contacts(text):
-    """The text with every contact pattern's value replaced by spaces (what text features read)."""
+    """The text with every contact pattern's value and every word with an underscore replaced
+    by spaces (what text features read)."""
     blank = {i for _, pattern in CONTACT_PATTERNS for m in pattern.finditer(text) for i in range(*m.span(1))}
+    blank |= {i for m in re.finditer(r"[a-z0-9_]+", text) if "_" in m.group() for i in range(*m.span())}
     return "".join(" " if i in blank else ch for i, ch in enumerate(text))
 
 
@@ -120,7 +122,7 @@ def test_a_batch_classifies_each_listing_as_it_would_alone(classifier, records):
 
 
 CONTACT_RECORDS = [{"id": "c1", "title": "出四件套 加微信 demo_wx_58", "description": "wangxy@example.com 微信 wangxy@example.com"},
-                   {"id": "c2", "title": "qq 100001234 tg @demo_kyc_shop", "description": "t.me/demo_x https://pan.example.com/s/abc 13800001234 kyc"}]
+                   {"id": "c2", "title": "qq 100001234 tg @demo_kyc_shop line demo_line_7 联系 a_b", "description": "t.me/demo_x https://pan.example.com/s/abc 13800001234 kyc"}]
 
 
 @SLOW
