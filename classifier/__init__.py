@@ -3,4 +3,4 @@
 # The score at which a listing is flagged (label 1), chosen by leave-one-author-out
 # cross-validation: python -m classifier.threshold. Light to import: the review app and
 # the jobs use it without loading the model.
-DEFAULT_THRESHOLD = 0.50
+DEFAULT_THRESHOLD = 0.55
