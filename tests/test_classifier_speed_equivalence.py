@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from classifier.api import load_classifier
 from classifier.contacts import _PATTERNS as CONTACT_PATTERNS
 from classifier.explain import TOP_FEATURES, feature_reasons
+from classifier.features import identifier_spans
 from classifier.normalize import normalize, normalize_many
 from classifier.offsets import BatchNormalized
 from classifier.rules import RuleMatcher, load_rules
@@ -247,3 +248,10 @@ def test_near_window_edges(other, is_near):
 @given(st.text(alphabet=st.characters(min_codepoint=0x4DF0, max_codepoint=0xA010) | st.characters(), max_size=30))
 def test_sounds_equal_the_syllable_table_translation(text):
     assert sounds(text) == text.translate(syllable_table())
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1_ -人.@é")), max_size=40))
+@example("a_b demo_wx_58 __ x_ _y 人_脸 é_a")
+def test_identifier_spans_are_the_words_with_an_underscore(text):
+    expected = [m.span() for m in re.finditer(r"[a-z0-9_]+", text) if "_" in m.group()]
+    assert identifier_spans(text) == expected
