@@ -49,9 +49,11 @@ def test_hostile_listings_are_stored_and_their_pages_logged(sandbox, tmp_path, s
     kinds = {manifest["hostile"]["listings"][i] for i in hostile}
     if site == "goofish":
         assert "truncated_json" in kinds and any("API answer" in line for line in unusable)
-        # A multi-MB description stalls the page; the listing is kept from the search answer
-        # and the page is named with the reason.
+        # A multi-MB description either stalls the page past its timeout (the listing is kept
+        # from the search answer) or loads and is cut; either way a warning names the page.
+        # Which one happens depends on how busy the machine is, so both are accepted.
         huge = next(i for i, k in manifest["hostile"]["listings"].items() if k == "huge_page" and i in hostile)
-        assert any(f"item?id={huge}" in line for line in unusable)
+        named = [line for line in done.stderr.splitlines() if f"item?id={huge}" in line]
+        assert any("unusable page" in line or "oversized description" in line for line in named), named
     else:
         assert any("not the UTF-8" in line for line in unusable)
