@@ -126,7 +126,7 @@ def mask_contacts(normalized: list[str]) -> list[str]:
 
 
 class ListingFeatures(BaseEstimator, TransformerMixin):
-    """Featurise listings; text features are substrings matched by one Aho-Corasick scan.
+    """Featurise listings; text features are substrings found by one scan (hash lookup and Aho-Corasick).
 
     Parameters
     ----------
