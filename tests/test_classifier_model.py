@@ -38,13 +38,31 @@ def test_held_out_f1(trained):
     meta, clf = trained
     _, holdout = split(load_labelled())
     report = evaluate_rows(clf, holdout)
-    # The held-out fifth includes rows by fifty-eight authors; since round 4 (new authors in new
+    # The held-out fifth includes rows by sixty-two authors; since round 4 (new authors in new
     # voices) it is harder than it was, and the issue's 0.97 is not met (README: classifier).
     # A regression guard: the keyword baseline scores 0.44 here.
     assert report["overall"]["f1"] >= 0.94, report["overall"]
     assert report["overall"]["f1"] > report["baseline"]["f1"] + 0.2
     assert report["hard_negatives"]["flagged_rate"] <= 0.05
     assert meta["metrics"]["f1"] == report["overall"]["f1"]
+
+
+def _is_chinese(row: dict) -> bool:
+    text = row["title"] + (row.get("description") or "")
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 0.1 * len(text)
+
+
+def test_ordinary_listings_are_left_alone(trained):
+    """Held-out listings that are neither offers nor use the trade's words (a bike, frozen food,
+    a bulk lot of phone cases) are almost never flagged, in English as in Chinese: an analyst's
+    queue full of them would be ignored. Before round 20 the model flagged 1.6% of English ones."""
+    _, clf = trained
+    _, holdout = split(load_labelled())
+    for chinese in (False, True):
+        rows = [r for r in holdout if r["label"] == 0 and not r.get("hard_negative") and _is_chinese(r) == chinese]
+        flagged = [r["id"] for r, out in zip(rows, clf.classify(rows)) if out["label"]]
+        assert len(rows) >= 150
+        assert len(flagged) <= 0.015 * len(rows), (chinese, flagged)
 
 
 def test_result_shape_order_and_json(trained):
