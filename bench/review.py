@@ -148,6 +148,8 @@ def main() -> None:
             f"/queue?platform={rng.choice(PLATFORMS)}&category={rng.choice(CATEGORIES)}&page={rng.randint(1, 20)}"
             for _ in range(args.requests)]))
         _report("item page", _time(client, [f"/items/{ref}" for ref in items]))
+        _report("queue page (uncertain first)", _time(client, [
+            f"/queue?mode=uncertain&page={rng.randint(1, 5)}" for _ in range(max(10, args.requests // 10))]))
         _report("queue text search (info)", _time(client, [
             f"/queue?q={rng.choice(BAD).split()[0]}" for _ in range(max(10, args.requests // 10))]), None)
     server.should_exit = True

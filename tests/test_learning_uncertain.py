@@ -88,3 +88,41 @@ def test_review_app_offers_the_mode_and_keeps_it_for_the_session(db):
                           data={"csrf_token": token, "action": "not_violation", "reason_code": "other_benign"},
                           follow_redirects=False)
     assert decided.headers["location"] == f"/items/{db.refs['bedding-1']}"  # still least sure first
+
+
+def test_pages_walk_outwards_from_the_centre_like_a_full_sort(db):
+    """The mode reads two index walks (above and below 0.5) and merges them; every page must hold
+    what sorting all candidates by distance from 0.5 would, ties and mirror scores (0.4 / 0.6)
+    included, and a listing's newer classification replaces its older one."""
+    import random
+
+    from findings.web import uncertain
+    from findings.web.queries import PAGE_SIZE
+
+    rng = random.Random(3)
+    store = Store(db)
+    records = [record_from_dict({"platform": "demo", "id": f"bulk-{i}", "title": f"demo bulk listing {i}",
+                                 "url": f"https://marketplace.invalid/bulk-{i}", "seller_id": "demo_seller_bulk"})
+               for i in range(2 * PAGE_SIZE + 17)]
+    done = store.upsert_listings(records)
+    refs = [done.refs[("demo", f"bulk-{i}")] for i in range(len(records))]
+    scores = [round(rng.choice([0.4, 0.6, 0.5, rng.random()]), 2) for _ in refs]
+    store.save_classifications([(ref, {"score": s, "label": int(s >= 0.5), "category": None})
+                                for ref, s in zip(refs, scores)], model_version="demo-1")
+    store.save_classifications([(refs[0], {"score": 0.5, "label": 1, "category": None})], model_version="demo-2")
+    now = "2030-01-01T00:00:00Z"
+    plain = [row[0] for row in db.execute(
+        "SELECT c.listing_ref FROM classifications c LEFT JOIN review_items ri ON ri.listing_ref = c.listing_ref"
+        " WHERE c.id = (SELECT max(x.id) FROM classifications x WHERE x.listing_ref = c.listing_ref)"
+        " AND (ri.listing_ref IS NULL OR ri.status = 'open')"
+        " AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.listing_ref = c.listing_ref AND d.undone_at IS NULL)"
+        " ORDER BY abs(c.score - 0.5), c.listing_ref")]
+    served, number = [], 1
+    while True:
+        rows = uncertain.page(db.conn, number, PAGE_SIZE, now)
+        served += [row["listing_ref"] for row in rows[:PAGE_SIZE]]
+        if len(rows) <= PAGE_SIZE:
+            break
+        number += 1
+    assert number >= 3 and served == plain
+    assert served[0] == refs[0]  # its newest score, 0.5, not the older one

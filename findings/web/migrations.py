@@ -128,3 +128,9 @@ def m001_review(db):
 def m002_priority_index(db):
     """Serve the "all statuses" queue view in priority order without sorting every item."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_review_items_priority ON review_items(base_priority)")
+
+
+@migrations()
+def m003_uncertain_index(db):
+    """Serve the "uncertain first" queue mode by walking scores outwards from 0.5, not sorting them all."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_classifications_score ON classifications(score, listing_ref)")
