@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from starlette.testclient import TestClient
 
 from findings.db import open_db
 from findings.records import record_from_dict
 from findings.store import Store
-from findings.web import demo, review, sync, users
+from findings.web import demo, review, sync, uncertain, users
 from findings.web.app import create_app
+from findings.web.queries import PAGE_SIZE
 
 # key → score; the demo listings add 0.55 (bedding-1), 0.80, 0.88 … 0.97 and 0.10.
 EXTRA = {"unsure-48": 0.48, "unsure-40": 0.40, "sure-02": 0.02, "sure-99": 0.99, "decided-50": 0.50}
@@ -94,11 +97,6 @@ def test_pages_walk_outwards_from_the_centre_like_a_full_sort(db):
     """The mode reads two index walks (above and below 0.5) and merges them; every page must hold
     what sorting all candidates by distance from 0.5 would, ties and mirror scores (0.4 / 0.6)
     included, and a listing's newer classification replaces its older one."""
-    import random
-
-    from findings.web import uncertain
-    from findings.web.queries import PAGE_SIZE
-
     rng = random.Random(3)
     store = Store(db)
     records = [record_from_dict({"platform": "demo", "id": f"bulk-{i}", "title": f"demo bulk listing {i}",
