@@ -27,10 +27,14 @@ _BULK = re.compile(r"上万|\d+万[张套份个条]|万[张套]|千[张套]|大�
 # Tricks sellers use to dodge keyword filters, looked for in the ORIGINAL text.
 _SEP = "[ .\\-_*·•|~]"
 _CJK = "[\u4e00-\u9fff]"
+_NUMERAL = "[0-9０-９\u2460-\u24ff\u2776-\u2793一二三四五六七八九零〇壹贰叁肆伍陆柒捌玖]"
+_NUMERAL_SEP = "\\s*[:：👉]?\\s*"
 _TRICKS = re.compile(
     "[\u2460-\u24ff\u2776-\u2793\u3220-\u3229\u3280-\u3289\u200b-\u200f\u2060\ufeff\uff21-\uff5a]"
     f"|(?:{_CJK}{_SEP}{{1,2}}){{3}}{_CJK}"
-    "|[\U0001f100-\U0001f1ff]|[壹贰叁肆伍陆柒捌玖]|[威薇]信|扣扣|企鹅|绿泡泡|(?i:\\bv\\s*x\\b|\\bsfz\\b|\\blian\\b)")
+    "|[\U0001f100-\U0001f1ff]|[壹贰叁肆伍陆柒捌玖]|[威薇]信|扣扣|绿泡泡|(?i:\\bv\\s*x\\b|\\bsfz\\b|\\blian\\b)"
+    # 企鹅 is a penguin far more often than QQ: a trick only as a contact (加企鹅, 企鹅 ①⓪⓪…).
+    f"|企鹅(?={_NUMERAL_SEP}{_NUMERAL}\\s*{_NUMERAL})|(?<=[加+＋])企鹅")
 # The same tricks as three patterns that each start with a character class, so the regex
 # engine skips ahead (one alternation of them all is tried at every character: 4x slower),
 # and the code words, looked for with str.find (an alternation of literals is tried at

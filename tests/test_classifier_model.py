@@ -9,6 +9,7 @@ from classifier.api import Classifier, load_artifact
 from classifier.dataset import load_labelled, split
 from classifier.evaluate import corpus_report, evaluate_rows
 from classifier.rules import CATEGORIES
+from classifier.signals import trick_counts
 from classifier.train import train
 
 POSITIVES = [
@@ -63,6 +64,24 @@ def test_ordinary_listings_are_left_alone(trained):
         flagged = [r["id"] for r, out in zip(rows, clf.classify(rows)) if out["label"]]
         assert len(rows) >= 150
         assert len(flagged) <= 0.015 * len(rows), (chinese, flagged)
+
+
+def test_a_penguin_is_not_a_qq_number(trained):
+    """企鹅 (and 🐧) is sellers' code for QQ only with a number or 加 beside it; penguin toys, bags
+    and books are not pushes off-platform. Before, every 企鹅 counted as an evasion trick and 🐧
+    (read as 企鹅) fired sig.offplatform: a penguin crossbody bag scored 0.80."""
+    _, clf = trained
+    products = [{"id": f"p{i}", "title": t} for i, t in enumerate(
+        ["秋田满满企鹅包 斜挎包", "企鹅vip 会员", "企鹅出版社 英文原版 小说 二手", "企鹅玩偶 毛绒公仔 30cm"])]
+    offers = [{"id": f"o{i}", "title": t} for i, t in enumerate(
+        ["四件套 各地都有 🐧 ①⓪⓪⓪⓪⑥⑥⑥⑦", "手持照 正反面 企鹅一零零零零五七九四八"])]
+    for out in clf.classify(products):
+        assert out["label"] == 0, out
+        assert not any(r.get("rule_id") == "sig.offplatform" for r in out["reasons"]), out
+    for out in clf.classify(offers):
+        assert out["label"] == 1, out
+        assert any(r.get("rule_id") == "sig.offplatform" for r in out["reasons"]), out
+    assert trick_counts(["秋田满满企鹅包", "加企鹅 看主页", "企鹅：１０００８６"]) == [0, 1, 1]
 
 
 def test_result_shape_order_and_json(trained):
