@@ -25,7 +25,8 @@ _DIGIT_RUN = re.compile(rf"\d+(?:{_DIGIT_SEP}{{1,2}}\d+)+")
 # Single letters (and digits, "_") spaced out: "v x", "s.f.z", and handles "d e m o _ w x _ 5 8".
 _LETTER_SEP = rf"[ .\-*·•/|~{_SYMBOLS}]"
 _SPACED_CHAR = "[a-z0-9_]"
-_LETTER_RUN = re.compile(rf"{_SPACED_CHAR}(?<![a-z0-9_][a-z0-9_])(?:{_LETTER_SEP}{{1,2}}{_SPACED_CHAR})+(?![a-z0-9_])")
+# A letter beside a leetspeak symbol is inside a word ("b!o v!rtual" is two words, not "o v").
+_LETTER_RUN = re.compile(rf"{_SPACED_CHAR}(?<![a-z0-9_@$!¥][a-z0-9_])(?:{_LETTER_SEP}{{1,2}}{_SPACED_CHAR})+(?![a-z0-9_@$!¥])")
 _SPACED_SEPS = re.compile(r"[^a-z0-9_]")
 _SEP_CHARS = re.compile(r"[^a-z0-9]")
 _NUMERAL_CLASS = "[0-9" + "".join(CHINESE_DIGITS) + "]"
@@ -113,6 +114,41 @@ def _is_word(ch: str) -> bool:
     return ("a" <= ch <= "z") or ("0" <= ch <= "9") or ch == "_"
 
 
+# Leetspeak inside an English word ("f@ce", "h0lding", "l!veness", "cr¥pto"): a digit or symbol
+# between two letters, in a word of letters and such characters only. Found from the symbol (a
+# leading character class lets the regex engine skip ahead); the word around it is checked in
+# Python. Not a number ("iphone13pro": two digits in a row), a model code ("a7r": fewer than
+# three letters), an email ("sales@example.com") or a handle ("@demo", "demo_1").
+_LEET_CORE = re.compile(r"[013457@$!¥](?<=[a-z][013457@$!¥])(?=[a-z])")
+_LEET_WORD = frozenset("abcdefghijklmnopqrstuvwxyz013457@$!¥")
+_LEET_TABLE = str.maketrans("013457@$!¥", "oieastasiy")
+_LEET_DIGIT_PAIR = re.compile(r"[0-9]{2}")
+
+
+def _leet_edits(text: str) -> list[tuple[int, int, str]]:
+    edits, last = [], -1
+    for m in _LEET_CORE.finditer(text):
+        if m.start() < last:
+            continue
+        start, end = m.start(), m.end()
+        while start > 0 and text[start - 1] in _LEET_WORD:
+            start -= 1
+        while end < len(text) and text[end] in _LEET_WORD:
+            end += 1
+        last = end
+        word = text[start:end]
+        before = text[start - 1] if start else " "
+        after = text[end:end + 2]
+        if before in "@._/:=#%&?'0123456789" or after[:1] in ("_", "/", "@") or after[:1].isdigit() \
+                or (after[:1] == "." and after[1:2].isalnum()) or not word[0].isalpha() or not word[-1].isalpha():
+            continue
+        letters = sum(c.isalpha() for c in word)
+        if letters < (2 if any(c in "@$!¥" for c in word) else 3) or _LEET_DIGIT_PAIR.search(word):
+            continue
+        edits.append((start, end, word.translate(_LEET_TABLE)))
+    return edits
+
+
 def _variant_edits(text: str) -> list[tuple[int, int, str]]:
     automaton, _ = _variants()
     edits = []
@@ -134,6 +170,10 @@ def _variant_edits(text: str) -> list[tuple[int, int, str]]:
     for m in _LETTER_CONTACT.finditer(text):
         if m.start() not in covered:
             edits.append((m.start(), m.end(), _LETTER_CANON[m.group()]))
+            covered.update(range(m.start(), m.end()))
+    for start, end, word in _leet_edits(text):
+        if not covered.intersection(range(start, end)):
+            edits.append((start, end, word))
     edits.sort()
     return edits
 

@@ -31,6 +31,10 @@ EVASIONS = {
     "ren lian zhao pian": "人脸照片",  # spaced full pinyin
     "shen-fen-zheng": "身份证",
     "🪪正反面+🤳": "身份证正反面自拍",  # emoji instead of the words
+    "f@ce pics, h0lding 1D": "face pics, holding 1d",  # leetspeak inside any English word
+    "l!veness ch3ck b!o v!rtual c@m": "liveness check bio virtual cam",
+    "cr¥pto acc0unts, p@ssp0rt sc@ns": "crypto accounts, passport scans",
+    "d r 0 p s": "drops",
 }
 
 
@@ -44,6 +48,9 @@ def test_ordinary_text_keeps_its_words():
     assert normalize_text("Selfie stick, 2 pcs") == "selfie stick, 2 pcs"
     assert normalize_text("fake_v_888") == "fake_v_888"  # a handle is not "加V"
     assert normalize_text("renting a van") == "renting a van"  # no pinyin read into English words
+    # model numbers, emails and handles are not leetspeak
+    assert normalize_text("iPhone13Pro Sony A7R PS4 vivoX21s") == "iphone13pro sony a7r ps4 vivox21s"
+    assert normalize_text("sales@example.com @demo_01 t.me/demo") == "sales@example.com @demo_01 t.me/demo"
 
 
 def test_offsets_point_back_to_the_original():
@@ -64,6 +71,16 @@ def test_normalisation_is_idempotent_and_total(text):
     assert len(once.starts) == len(once.text) == len(once.ends)
     for a, b in zip(once.starts, once.ends):
         assert 0 <= a < b <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeilosz0134579@$!¥ ._-/:人脸", max_size=30))
+def test_leetspeak_undoing_is_idempotent_and_keeps_offsets(text):
+    once = normalize(text)
+    assert normalize_text(once.text) == once.text
+    assert normalize_many([text, text]) == [once.text, once.text]
+    (batch,) = normalize_many_tracked([text])
+    assert (batch.text, batch.starts, batch.ends) == (once.text, once.starts, once.ends)
 
 
 @settings(max_examples=100, deadline=None)
