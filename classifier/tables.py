@@ -25,7 +25,13 @@ _EXTRA = {"➕": "+", "✚": "+", "🔟": "10", "⓪": "0", "⓿": "0", "〇": "
 
 # Cyrillic and Greek letters that look like Latin ones ("fаce dаtа" with Cyrillic а): sellers
 # mix them into English words so a filter's string never matches.
-CONFUSABLES = dict(zip("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικντυχ", "aeopcyxijsdhlqwvkmtbhaoepiknvtux"))
+CONFUSABLES = dict(zip("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικηντυχ", "aeopcyxijsdhlqwvkmtbhaoepiknvtux"))
+assert len("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικηντυχ") == len("aeopcyxijsdhlqwvkmtbhaoepiknvtux")
+CONFUSABLES.update(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "abezhikmnoptyx"))  # capitals, before lower-casing: Η is h
+
+# Small capitals from "fancy font" generators ("ꜱᴇʟꜰɪᴇ ᴡɪᴛʜ ɪᴅ"), which NFKC leaves alone. The
+# mathematical alphabets (𝐬𝐞𝐥𝐟𝐢𝐞, 𝓼𝓮𝓵𝓯𝓲𝓮, 𝕤𝕖𝕝𝕗𝕚𝕖) NFKC does fold: char_table covers their block.
+SMALL_CAPITALS = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz"))
 
 # Emoji sellers write instead of the words a filter looks for ("🪪正反+🤳", "🐧123…", "✈️@…").
 EMOJI_WORDS = {"🪪": "身份证", "🤳": "自拍", "🐧": "企鹅", "✈": "飞机", "🛩": "飞机", "🛫": "飞机",
@@ -83,8 +89,8 @@ def _one(ch: str, t2s: dict, extra: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def char_table() -> dict[int, str]:
     """Return the ``str.translate`` table: NFKC, case, traditional→simplified, symbols."""
-    t2s, extra = _t2s_map(), {**_symbol_letters(), **EMOJI_WORDS, **CONFUSABLES}
-    codepoints = list(range(0x10000)) + list(range(0x1F100, 0x1F200))
+    t2s, extra = _t2s_map(), {**_symbol_letters(), **EMOJI_WORDS, **CONFUSABLES, **SMALL_CAPITALS}
+    codepoints = list(range(0x10000)) + list(range(0x1D400, 0x1D800)) + list(range(0x1F100, 0x1F200))
     codepoints += sorted(ord(ch) for ch in EMOJI_WORDS if ord(ch) >= 0x1F200)
     table: dict[int, str] = {}
     for cp in codepoints:

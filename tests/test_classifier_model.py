@@ -128,6 +128,36 @@ def test_the_letters_of_a_contact_handle_do_not_move_the_score(trained):
         assert len(scores) == 1, (title, scores)
 
 
+def _fancy(text: str, style: str) -> str:
+    small = dict(zip("abcdefghijklmnoprstuvwyz", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"))
+    out = []
+    for ch in text:
+        if style == "bold" and ch.isascii() and ch.isalpha():
+            ch = chr((0x1D41A + ord(ch) - 97) if ch.islower() else (0x1D400 + ord(ch) - 65))
+        elif style == "small capitals":
+            ch = small.get(ch.lower(), ch)
+        out.append(ch)
+    return "".join(out)
+
+
+def test_fancy_font_letters_read_as_plain_letters(trained):
+    """Telegram and social sellers write titles in "fancy font" alphabets (𝐒𝐞𝐥𝐟𝐢𝐞, ꜱᴇʟꜰɪᴇ) that
+    keyword filters cannot read. They must score as the plain text does: before, bold titles
+    hid half of the held-out English offers (recall 0.91 -> 0.54). Benign shops use these fonts
+    too, so a fancy font is style, not an evasion trick."""
+    _, clf = trained
+    offers = [{"id": "e1", "title": "Selfie with ID packs, verified KYC, DM for prices"},
+              {"id": "e2", "title": "Liveness bypass tool, virtual camera + tutorial"},
+              {"id": "e3", "title": "Verified Binance accounts with ID photos, bulk"}]
+    shops = [{"id": "s1", "title": "NEW ARRIVAL vintage denim jacket, size M"},
+             {"id": "s2", "title": "Handmade soy candles, free local pickup"}]
+    plain = [r["score"] for r in clf.classify(offers + shops)]
+    assert all(s >= 0.55 for s in plain[:3]) and all(s < 0.55 for s in plain[3:]), plain
+    for style in ("bold", "small capitals"):
+        fancy = [r["score"] for r in clf.classify([dict(r, title=_fancy(r["title"], style)) for r in offers + shops])]
+        assert fancy == pytest.approx(plain, abs=1e-9), style
+
+
 def _obfuscate(text, data):
     out = []
     for ch in text:

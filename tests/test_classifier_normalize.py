@@ -35,6 +35,9 @@ EVASIONS = {
     "l!veness ch3ck b!o v!rtual c@m": "liveness check bio virtual cam",
     "cr¥pto acc0unts, p@ssp0rt sc@ns": "crypto accounts, passport scans",
     "d r 0 p s": "drops",
+    "𝐒𝐞𝐥𝐟𝐢𝐞 𝐰𝐢𝐭𝐡 𝐈𝐃, 𝓿𝓮𝓻𝓲𝓯𝓲𝓮𝓭 𝕂𝕐ℂ": "selfie with id, verified kyc",  # "fancy font" alphabets
+    "ꜱᴇʟꜰɪᴇ ᴡɪᴛʜ ɪᴅ": "selfie with id",  # small capitals
+    "ΚΥC ραss": "kyc pass",  # Greek look-alikes
 }
 
 
