@@ -117,12 +117,12 @@ def _is_word(ch: str) -> bool:
 # Leetspeak inside an English word ("f@ce", "h0lding", "l!veness", "cr¥pto"): a digit or symbol
 # between two letters, in a word of letters and such characters only. Found from the symbol (a
 # leading character class lets the regex engine skip ahead); the word around it is checked in
-# Python. Not a number ("iphone13pro": two digits in a row), a model code ("a7r": fewer than
-# three letters), an email ("sales@example.com") or a handle ("@demo", "demo_1").
-_LEET_CORE = re.compile(r"[013457@$!¥](?<=[a-z][013457@$!¥])(?=[a-z])")
+# Python. Not a number ("iphone13pro": two different digits in a row), a short model code ("a7r",
+# "k3s": two letters in three characters), an email ("sales@example.com") or a handle ("@demo").
+_LEET_CORE = re.compile(r"[013457@$!¥](?<=[a-z][013457@$!¥])[013457@$!¥]*(?=[a-z])")
 _LEET_WORD = frozenset("abcdefghijklmnopqrstuvwxyz013457@$!¥")
 _LEET_TABLE = str.maketrans("013457@$!¥", "oieastasiy")
-_LEET_DIGIT_PAIR = re.compile(r"[0-9]{2}")
+_LEET_DIGIT_PAIR = re.compile(r"([0-9])(?!\1)[0-9]")  # a doubled one is leet: "l00k", "n33d", "ski11s"
 
 
 def _leet_edits(text: str) -> list[tuple[int, int, str]]:
@@ -143,9 +143,10 @@ def _leet_edits(text: str) -> list[tuple[int, int, str]]:
                 or (after[:1] == "." and after[1:2].isalnum()) or not word[0].isalpha() or not word[-1].isalpha():
             continue
         letters = sum(c.isalpha() for c in word)
-        if letters < (2 if any(c in "@$!¥" for c in word) else 3) or _LEET_DIGIT_PAIR.search(word):
+        if (letters < 2 or (letters == 2 and len(word) < 4 and not any(c in "@$!¥" for c in word))
+                or _LEET_DIGIT_PAIR.search(word)):
             continue
-        edits.append((start, end, word.translate(_LEET_TABLE)))
+        edits.append((start, end, word.replace("11", "ll").translate(_LEET_TABLE)))
     return edits
 
 

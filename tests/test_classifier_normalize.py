@@ -35,6 +35,7 @@ EVASIONS = {
     "l!veness ch3ck b!o v!rtual c@m": "liveness check bio virtual cam",
     "cr¥pto acc0unts, p@ssp0rt sc@ns": "crypto accounts, passport scans",
     "d r 0 p s": "drops",
+    "c4m sp00f, r00t, n33d": "cam spoof, root, need",
     "𝐒𝐞𝐥𝐟𝐢𝐞 𝐰𝐢𝐭𝐡 𝐈𝐃, 𝓿𝓮𝓻𝓲𝓯𝓲𝓮𝓭 𝕂𝕐ℂ": "selfie with id, verified kyc",  # "fancy font" alphabets
     "ꜱᴇʟꜰɪᴇ ᴡɪᴛʜ ɪᴅ": "selfie with id",  # small capitals
     "ΚΥC ραss": "kyc pass",  # Greek look-alikes
@@ -52,7 +53,7 @@ def test_ordinary_text_keeps_its_words():
     assert normalize_text("fake_v_888") == "fake_v_888"  # a handle is not "加V"
     assert normalize_text("renting a van") == "renting a van"  # no pinyin read into English words
     # model numbers, emails and handles are not leetspeak
-    assert normalize_text("iPhone13Pro Sony A7R PS4 vivoX21s") == "iphone13pro sony a7r ps4 vivox21s"
+    assert normalize_text("iPhone13Pro Sony A7R PS4 vivoX21s X100V") == "iphone13pro sony a7r ps4 vivox21s x100v"
     assert normalize_text("sales@example.com @demo_01 t.me/demo") == "sales@example.com @demo_01 t.me/demo"
 
 
