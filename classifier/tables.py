@@ -25,9 +25,12 @@ _EXTRA = {"➕": "+", "✚": "+", "🔟": "10", "⓪": "0", "⓿": "0", "〇": "
 
 # Cyrillic and Greek letters that look like Latin ones ("fаce dаtа" with Cyrillic а): sellers
 # mix them into English words so a filter's string never matches.
-CONFUSABLES = dict(zip("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικηντυχ", "aeopcyxijsdhlqwvkmtbhaoepiknvtux"))
-assert len("аеорсухіјѕԁһӏԛԝѵкмтвнαοερικηντυχ") == len("aeopcyxijsdhlqwvkmtbhaoepiknvtux")
-CONFUSABLES.update(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "abezhikmnoptyx"))  # capitals, before lower-casing: Η is h
+# Pairs, so a letter missing on one side cannot shift the rest (it once read τ as v and υ as t);
+# Greek capitals are mapped before lower-casing: Η is h, not η → n.
+CONFUSABLES = dict(pair.split("=") for pair in (
+    "а=a е=e о=o р=p с=c у=y х=x і=i ј=j ѕ=s ԁ=d һ=h ӏ=l ԛ=q ԝ=w ѵ=v к=k м=m т=t в=b н=h "
+    "α=a ο=o ε=e ρ=p ι=i κ=k η=n ν=v τ=t υ=u χ=x "
+    "Α=a Β=b Ε=e Ζ=z Η=h Ι=i Κ=k Μ=m Ν=n Ο=o Ρ=p Τ=t Υ=y Χ=x").split())
 
 # Small capitals from "fancy font" generators ("ꜱᴇʟꜰɪᴇ ᴡɪᴛʜ ɪᴅ"), which NFKC leaves alone. The
 # mathematical alphabets (𝐬𝐞𝐥𝐟𝐢𝐞, 𝓼𝓮𝓵𝓯𝓲𝓮, 𝕤𝕖𝕝𝕗𝕚𝕖) NFKC does fold: char_table covers their block.
