@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from classifier.tables import (CHINESE_DIGITS, DOC_SEP, HOMOPHONE_TERMS, PINYIN_SEPARATORS, PINYIN_TERMS, VARIANTS,
-                               char_table, leet_variants, sounds, syllable_table)
+                               censored_variants, char_table, leet_variants, sounds, syllable_table)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
@@ -74,6 +74,7 @@ def _variant_map() -> dict[str, str]:
         if len(syllables) > 1:  # spaced full pinyin: "ren lian", "shen-fen-zheng"
             for sep in PINYIN_SEPARATORS:
                 mapping.setdefault(sep.join(syllables), term)
+    mapping.update(censored_variants())
     mapping.update(leet_variants())
     mapping.update(VARIANTS)
     return mapping

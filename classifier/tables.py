@@ -126,8 +126,9 @@ PINYIN_TERMS = {
     "刷脸号": ["shua", "lian", "hao"], "人脸数据": ["ren", "lian", "shu", "ju"],
 }
 
-# English key words sellers spell in leetspeak ("s3lfie", "v1rtu4l c4m", "4cct5"): every digit
-# spelling of them maps back. Words only, at least 3 letters; "id" or "sim" alone would collide.
+# English key words sellers disguise: in leetspeak ("s3lfie", "v1rtu4l c4m", "4cct5"), with a
+# letter starred out ("acc*unts", "v**ified") or split in two ("veri-fied", "self ie"); every such
+# spelling maps back. Words only, at least 3 letters; "id" or "sim" alone would collide.
 LEET_WORDS = ("selfie", "selfies", "face", "faces", "data", "verified", "verification", "verify", "kyc",
               "liveness", "virtual", "camera", "cam", "inject", "injection", "account", "accounts", "acct",
               "accts", "binance", "passport", "passports", "bypass", "fullz", "docs", "level", "bulk", "sims",
@@ -146,6 +147,43 @@ def leet_variants() -> dict[str, str]:
             if spelled != word:
                 out[spelled] = word
     return out
+
+
+# Short English words: two of them with a space between are two words, not a split key word
+# ("entry by pass" is not "bypass", "the cam era" is not "camera", "pass port side").
+_WORD_HALVES = frozenset("by in on at to of or an as is it be we us me my so no do go up pass port lock self "
+                         "face live came cam era level bulk photo video data docs sims full ban ace ate pho".split())
+_MASKS = "*#"
+
+
+def censored_variants() -> dict[str, str]:
+    """Starred and split spellings of :data:`LEET_WORDS` → the word.
+
+    Starred: one or two inner letters replaced by ``*`` or ``#``, or one inserted
+    ("acc*unts", "v**ified", "acc*ounts"); words of four letters or more. Split: two halves of
+    two letters or more joined by "-", "." or a space ("veri-fied", "self ie"); words of five
+    letters or more, and with a space only when the halves are not two words
+    (:data:`_WORD_HALVES`). A spelling two words share is left out.
+    """
+    out: dict[str, set[str]] = {}
+    for word in LEET_WORDS:
+        spellings = set()
+        if len(word) >= 4:
+            for mask in _MASKS:
+                for i in range(1, len(word) - 1):
+                    spellings.add(word[:i] + mask + word[i + 1:])
+                    spellings.add(word[:i] + mask + word[i:])
+                    if i + 2 < len(word):
+                        spellings.add(word[:i] + mask * 2 + word[i + 2:])
+        if len(word) >= 5:
+            for i in range(2, len(word) - 1):
+                head, tail = word[:i], word[i:]
+                spellings.update((f"{head}-{tail}", f"{head}.{tail}"))
+                if head not in _WORD_HALVES or tail not in _WORD_HALVES:
+                    spellings.add(f"{head} {tail}")
+        for spelled in spellings:
+            out.setdefault(spelled, set()).add(word)
+    return {spelled: next(iter(words)) for spelled, words in out.items() if len(words) == 1}
 
 
 # Key terms sellers write with other characters of the same sound (伸纷证, 正饭面, 手池身份证,

@@ -112,6 +112,23 @@ def test_homoglyphs_and_leetspeak_are_undone(text, expected):
     assert normalize_text(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("verified acc*unts, v**ified s#lfie", "verified accounts, verified selfie"),  # a letter starred out
+    ("binance acc*ounts", "binance accounts"),                                    # a star put in
+    ("veri-fied, live.ness by-pass, self ie pack", "verified, liveness bypass, selfie pack"),  # split in two
+])
+def test_starred_and_split_key_words_are_joined(text, expected):
+    norm = normalize(text)
+    assert norm.text == expected
+    start = norm.text.index(expected.split()[1])
+    assert norm.original_text(start, start + len(expected.split()[1])) == text.split()[1]
+
+
+def test_two_real_words_are_not_read_as_a_split_key_word():
+    text = "entry by pass only, the cam era, pho to go, face-swap app, photo-shoot, rated 4*, c*"
+    assert normalize_text(text) == text
+
+
 def test_leetspeak_leaves_handles_and_numbers_alone():
     text = "wx demo_wx_123, qq 100001234, 4k camera, covid19 test"
     assert normalize_text(text) == "微信 demo_wx_123, qq 100001234, 4k camera, covid19 test"
