@@ -39,7 +39,7 @@ def test_held_out_f1(trained):
     meta, clf = trained
     _, holdout = split(load_labelled())
     report = evaluate_rows(clf, holdout)
-    # The held-out fifth includes rows by seventy-eight authors; since round 4 (new authors in new
+    # The held-out fifth includes rows by eighty authors; since round 4 (new authors in new
     # voices) it is harder than it was, and the issue's 0.97 is not met (README: classifier).
     # A regression guard: the keyword baseline scores 0.44 here.
     assert report["overall"]["f1"] >= 0.94, report["overall"]
@@ -58,14 +58,14 @@ def test_ordinary_listings_are_left_alone(trained):
     a bulk lot of phone cases) are almost never flagged, in English as in Chinese: an analyst's
     queue full of them would be ignored. Before round 20 the model flagged 1.6% of English ones.
     Round 25 put harder ones in the split, ordinary listings that end "pm if serious" or "DM to
-    order" (3 of its 87 English ones are flagged): 7 of 455 English ones, 1.54%, in all."""
+    order" (7 of 455 English ones flagged, 1.54%); after round 26 (store titles) 5 of 507."""
     _, clf = trained
     _, holdout = split(load_labelled())
     for chinese in (False, True):
         rows = [r for r in holdout if r["label"] == 0 and not r.get("hard_negative") and _is_chinese(r) == chinese]
         flagged = [r["id"] for r, out in zip(rows, clf.classify(rows)) if out["label"]]
         assert len(rows) >= 150
-        assert len(flagged) <= 0.02 * len(rows), (chinese, flagged)
+        assert len(flagged) <= 0.015 * len(rows), (chinese, flagged)
 
 
 def test_a_penguin_is_not_a_qq_number(trained):
