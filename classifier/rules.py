@@ -170,9 +170,9 @@ class RuleMatcher:
         for i, rule in enumerate(rules):
             for role, terms in ((TERM, rule.terms), (CONTEXT, rule.context), (NEGATIVE, rule.negative)):
                 for term in terms:
-                    key = normalize_text(term).strip()
-                    if key:
-                        roles[key].append((i, role))
+                    for key in plural_forms(normalize_text(term).strip()):
+                        if key and (i, role) not in roles[key]:
+                            roles[key].append((i, role))
         self.patterns = [(i, re.compile(p)) for i, r in enumerate(rules) for p in r.patterns]
         # A pattern runs only over the texts holding a literal of each of its required sets.
         self.gate = LiteralGate([p for _, p in self.patterns], forbidden=DOC_SEP)
@@ -180,6 +180,8 @@ class RuleMatcher:
             roles[literal] += [(req, PATTERN) for req in reqs]
         self.keys = list(roles)
         self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
+        # A key that starts with a letter must start a word: "id pack" is not in "paid package".
+        self.key_word_start = np.array([k[:1].isascii() and k[:1].isalpha() for k in self.keys], dtype=bool)
         self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
         self.pair_rule = np.array([i for v in roles.values() for i, _ in v], dtype=np.int64)
         self.pair_role = np.array([r for v in roles.values() for _, r in v], dtype=np.int64)
@@ -209,11 +211,15 @@ class RuleMatcher:
         bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
         key_len = self.key_len[keys]
         start = ends + 1 - key_len
+        inside = _inside_word(joined, start, self.key_word_start[keys])
         doc = np.searchsorted(bases, start, side="right") - 1
         start = start - bases[doc]
         row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])  # each hit, once per (rule, role) of its key
         doc, start, end = doc[row], start[row], (start + key_len)[row]
         rule, role = self.pair_rule[pair], self.pair_role[pair]
+        # Pattern literals gate a regex that may match inside a word: only words need a start.
+        keep = ~inside[row] | (role == PATTERN)
+        doc, start, end, rule, role = doc[keep], start[keep], end[keep], rule[keep], role[keep]
         extra = self._patterns(texts, joined, bases, doc[role == PATTERN], rule[role == PATTERN])
         if extra:
             p_doc, p_rule, p_start, p_end = np.array(extra, dtype=np.int64).T
@@ -254,6 +260,37 @@ class RuleMatcher:
                 sub = [texts[d] for d in docs]
                 out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), docs)
         return out
+
+
+def _inside_word(joined: str, start: np.ndarray, word_start: np.ndarray) -> np.ndarray:
+    """Whether each hit of a key that must start a word begins right after a Latin letter."""
+    check = word_start & (start > 0)
+    if not check.any():
+        return check
+    before = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")[np.maximum(start - 1, 0)]
+    return check & (before >= ord("a")) & (before <= ord("z"))
+
+
+_PLURAL_WORD = re.compile(r"(?<![a-z])[a-z]{2,}(?<!s)(?=[ /+&-])")
+_NOT_NOUNS = frozenset("with and of for to the an on in from by per or no not your my our their any all via at into "
+                       "as is are be can get do we you it".split())
+
+
+def plural_forms(key: str) -> list[str]:
+    """``key`` and its forms with English words before the last one in the plural.
+
+    Keys match without word boundaries, so the last word's plural is matched already
+    ("selfie with id" in "selfie with ids"), but not an inner one ("selfies with ids").
+    """
+    spots = [m.end() for m in _PLURAL_WORD.finditer(key) if m.group() not in _NOT_NOUNS][:3]
+    forms = []
+    for choice in itertools.product((False, True), repeat=len(spots)):
+        form, pos = [], 0
+        for end, plural in zip(spots, choice):
+            form.append(key[pos:end] + ("s" if plural else ""))
+            pos = end
+        forms.append("".join(form) + key[pos:])
+    return forms
 
 
 def _bases(texts: list[str]) -> list[int]:

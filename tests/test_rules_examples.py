@@ -60,3 +60,27 @@ def test_context_and_negative_context(tmp_path):
     matcher = RuleMatcher(load_rules(path))
     hits = matcher.match_many(normalize_many(["身份证四件套", "四件套", "身份证 床四件套", "身份证很多很多很多字四件套"]))
     assert [bool(h) for h in hits] == [True, False, False, False]
+
+
+def test_english_terms_start_a_word():
+    # Keys match without a word boundary on the right (plurals, "kyc'd"), but a key that
+    # starts with a letter must start a word: "id pack" is not in "paid packages".
+    assert not fires("idk.en_id_pack", "Paid packages for the trip include hotel and breakfast")
+    assert not fires("idk.en_id_pack", "Bride + 3 maids packages, hair and makeup")
+    assert not fires("idk.en_id_pack", "Fresh squid packs, frozen, 1kg")
+    assert not fires("ctx.consent", "cleaning for airbnb hosts, same-day turnover")
+    assert fires("ctx.consent", "paid study, IRB approved, you can withdraw anytime")
+    # After Chinese, a digit or punctuation a Latin key still starts a word.
+    assert fires("idk.en_id_pack", "出售selfie with id 一百套")
+    assert fires("idk.en_id_pack", "500selfies with ids, bulk")
+    assert fires("idk.en_id_pack", "(id pack) 50 sets")
+
+
+def test_inner_words_of_english_terms_match_in_the_plural():
+    # "selfie with id" also reads "selfies with IDs", not only "selfie with ids".
+    assert fires("idk.en_id_pack", "Got a bunch of selfies w/ IDs from my old job, bulk price")
+    assert fires("idk.en_id_pack", "Selfies with IDs, mixed countries, 500 per batch")
+    assert fires("fd.en_face_data", "Elderly faces pack (60+) - 300 clips, real people")
+    # Function words stay singular, and Chinese terms have no plural.
+    assert MATCHER.keys.count("selfies with id") == 1
+    assert "selfie withs id" not in MATCHER.keys
