@@ -163,6 +163,8 @@ def _variant_edits(text: str) -> list[tuple[int, int, str]]:
             continue
         if _is_word(key[-1]) and end + 1 < len(text) and _is_word(text[end + 1]):
             continue
+        if "." in key and text[end + 1:end + 2] == "/":  # a domain in a link ("pho.to/x"), not a split word
+            continue
         edits.append((start, end + 1, value))
     covered = {i for s, e, _ in edits for i in range(s, e)}
     for start, end, term in _homophone_edits(text):

@@ -127,6 +127,10 @@ def test_starred_and_split_key_words_are_joined(text, expected):
 def test_two_real_words_are_not_read_as_a_split_key_word():
     text = "entry by pass only, the cam era, pho to go, face-swap app, photo-shoot, rated 4*, c*"
     assert normalize_text(text) == text
+    # A dot before a path is a domain in a link, kept whole so the link stays a link.
+    link = "album at pho.to/demo123 and live.ness/faq"
+    assert normalize_text(link) == link
+    assert normalize(link).text == link
 
 
 def test_leetspeak_leaves_handles_and_numbers_alone():
