@@ -182,6 +182,8 @@ class RuleMatcher:
         self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
         # A key that starts with a letter must start a word: "id pack" is not in "paid package".
         self.key_word_start = np.array([k[:1].isascii() and k[:1].isalpha() for k in self.keys], dtype=bool)
+        # A short word must also end one: "spa" (skincare, no offer) is not in "spanish" or "space".
+        self.key_word_end = np.array([len(k) <= 4 and k.isascii() and k.isalpha() for k in self.keys], dtype=bool)
         self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
         self.pair_rule = np.array([i for v in roles.values() for i, _ in v], dtype=np.int64)
         self.pair_role = np.array([r for v in roles.values() for _, r in v], dtype=np.int64)
@@ -211,7 +213,7 @@ class RuleMatcher:
         bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
         key_len = self.key_len[keys]
         start = ends + 1 - key_len
-        inside = _inside_word(joined, start, self.key_word_start[keys])
+        inside = _inside_word(joined, start, key_len, self.key_word_start[keys], self.key_word_end[keys])
         doc = np.searchsorted(bases, start, side="right") - 1
         start = start - bases[doc]
         row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])  # each hit, once per (rule, role) of its key
@@ -262,13 +264,19 @@ class RuleMatcher:
         return out
 
 
-def _inside_word(joined: str, start: np.ndarray, word_start: np.ndarray) -> np.ndarray:
-    """Whether each hit of a key that must start a word begins right after a Latin letter."""
-    check = word_start & (start > 0)
-    if not check.any():
-        return check
-    before = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")[np.maximum(start - 1, 0)]
-    return check & (before >= ord("a")) & (before <= ord("z"))
+def _inside_word(joined: str, start: np.ndarray, key_len: np.ndarray, word_start: np.ndarray,
+                 word_end: np.ndarray) -> np.ndarray:
+    """Whether each hit of a key that must start a word begins right after a Latin letter, or a
+    key that must be a whole word ends inside a longer one (a plural "s" may follow)."""
+    check_start, check_end = word_start & (start > 0), word_end
+    if not (check_start.any() or check_end.any()):
+        return check_start
+    codes = np.frombuffer(joined.encode("utf-32-le") + b"\0" * 8, dtype="<u4")
+    letter = (codes >= ord("a")) & (codes <= ord("z"))
+    end = start + key_len
+    inside = check_start & letter[np.maximum(start - 1, 0)]
+    plural = (codes[end] == ord("s")) & ~letter[end + 1]
+    return inside | (check_end & letter[end] & ~plural)
 
 
 _PLURAL_WORD = re.compile(r"(?<![a-z])[a-z]{2,}(?<!s)(?=[ /+&-])")

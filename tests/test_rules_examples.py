@@ -62,7 +62,7 @@ def test_context_and_negative_context(tmp_path):
     assert [bool(h) for h in hits] == [True, False, False, False]
 
 
-def test_english_terms_start_a_word():
+def test_english_terms_start_a_word_and_short_ones_are_whole_words():
     # Keys match without a word boundary on the right (plurals, "kyc'd"), but a key that
     # starts with a letter must start a word: "id pack" is not in "paid packages".
     assert not fires("idk.en_id_pack", "Paid packages for the trip include hotel and breakfast")
@@ -70,6 +70,11 @@ def test_english_terms_start_a_word():
     assert not fires("idk.en_id_pack", "Fresh squid packs, frozen, 1kg")
     assert not fires("ctx.consent", "cleaning for airbnb hosts, same-day turnover")
     assert fires("ctx.consent", "paid study, IRB approved, you can withdraw anytime")
+    # A short word must be whole (a plural "s" may follow): the skincare "spa" that cancels a
+    # face-data hit is not in "Spanish", and "psa" is not in "psalm".
+    assert fires("fd.en_face_data", "Spanish faces pack, real people, 300 persons")
+    assert not fires("fd.en_face_data", "faces pack for the spas, skin care models")
+    assert not fires("ctx.warning", "psalm 23 wall art print")
     # After Chinese, a digit or punctuation a Latin key still starts a word.
     assert fires("idk.en_id_pack", "出售selfie with id 一百套")
     assert fires("idk.en_id_pack", "500selfies with ids, bulk")
