@@ -21,6 +21,7 @@ CORPUS_FILES = {
     "jd_titles_A": ("jd_gaiic2022_titles_A.txt", 0),
     "jd_titles_B_collisions": ("jd_gaiic2022_titles_B_collisions.txt", 0),
     "multicpr_queries_collisions": ("multicpr_ecom_queries_collisions.txt", 0),
+    "xianyu_listing_texts": ("xianyu_listing_texts_pingpong.txt", 0),
     "tumcc_chat_lines": ("tumcc_identity_sim_account_lines.txt", 1),
 }
 
