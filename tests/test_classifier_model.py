@@ -91,8 +91,9 @@ def test_everyday_closing_phrases_are_not_offers(trained):
     everybody ends a listing; what is sold decides. Before round 25 the phrases appeared almost
     only in offers: "闲置瑜伽垫 有需要的朋友私聊" scored 0.94 and "有需要的私聊" alone 0.999."""
     _, clf = trained
-    # Not the examples the data authors were shown (a yoga mat, cat food, eggs).
-    ordinary = ["出一个九成新的电饭煲 有需要的私我", "出闲置儿童自行车，有需要的私聊", "考研数学全套笔记 需要的拍",
+    # Not the examples the data authors were shown (a yoga mat, cat food, eggs; round 28c's
+    # brief named rice cookers and microwaves, so those are no longer probes here).
+    ordinary = ["家里多的一把折叠椅 便宜出 感兴趣的话私信", "闲置尤克里里 送琴包 有意的戳我", "出闲置儿童自行车，有需要的私聊", "考研数学全套笔记 需要的拍",
                 "自家种的砂糖橘 量大从优 有需要的联系", "Used mountain bike, DM if interested", "Textbooks bundle, hmu, PM for price"]
     offers = ["出 身份证正反面+手持 有需要的私聊", "照片活化 眨眼摇头 需要的拍", "Selfie with ID packs, DM if interested"]
     scored = clf.classify([{"id": str(i), "title": t} for i, t in enumerate(ordinary + offers)])
