@@ -262,7 +262,7 @@ class ListingFeatures(BaseEstimator, TransformerMixin):
         points = code_points(joined)
         ends, uids = self._scan(joined, points)
         rule_keys, cols = self.scan_rule_[uids], self.scan_col_[uids]
-        table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0])
+        table = self.matcher_.resolve(normalized, joined, ends[rule_keys >= 0], rule_keys[rule_keys >= 0], points)
         hit, req = pairs(self.scan_gate_ptr_[uids], self.scan_gate_ptr_[uids + 1])
         lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
         docs = np.searchsorted(np.cumsum(lengths + 1), ends[hit], side="right")

@@ -15,9 +15,11 @@ import numpy as np
 import yaml
 
 from classifier.literals import LiteralGate
+from classifier.ngrams import code_points
 from classifier.normalize import normalize_text
 from classifier.spans import merge, near, pairs, unique_spans
 from classifier.tables import DOC_SEP
+from classifier.words import inside_word, plural_forms
 
 CATEGORIES = ("id_kit", "face_data", "photo_activation", "verification_bypass", "realname_account")
 RULE_CATEGORIES = CATEGORIES + ("signal",)
@@ -201,19 +203,21 @@ class RuleMatcher:
         """Return, per normalised text, the rules that fire (context applied)."""
         joined = DOC_SEP.join(texts)
         found = np.fromiter(itertools.chain.from_iterable(self.automaton.iter(joined)), dtype=np.int64)
-        return self.resolve(texts, joined, found[0::2], found[1::2]).lists()
+        return self.resolve(texts, joined, found[0::2], found[1::2], code_points(joined)).lists()
 
-    def resolve(self, texts: list[str], joined: str, ends: np.ndarray, keys: np.ndarray) -> HitTable:
+    def resolve(self, texts: list[str], joined: str, ends: np.ndarray, keys: np.ndarray,
+                points: np.ndarray) -> HitTable:
         """Turn key hits in ``joined`` (``DOC_SEP.join(texts)``) into the batch's rule hits.
 
         ``ends`` and ``keys`` are the ``(end index, key index)`` pairs of ``self.automaton``
-        scanned over ``joined`` (or a larger automaton's hits mapped to these keys).
+        scanned over ``joined`` (or a larger automaton's hits mapped to these keys);
+        ``points`` are the code points of ``joined``.
         """
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         bases = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else lengths
         key_len = self.key_len[keys]
         start = ends + 1 - key_len
-        inside = _inside_word(joined, start, key_len, self.key_word_start[keys], self.key_word_end[keys])
+        inside = inside_word(points, start, key_len, self.key_word_start[keys], self.key_word_end[keys])
         doc = np.searchsorted(bases, start, side="right") - 1
         start = start - bases[doc]
         row, pair = pairs(self.key_ptr[keys], self.key_ptr[keys + 1])  # each hit, once per (rule, role) of its key
@@ -262,43 +266,6 @@ class RuleMatcher:
                 sub = [texts[d] for d in docs]
                 out += _pattern_spans(pattern, rule_idx, sub, DOC_SEP.join(sub), _bases(sub), docs)
         return out
-
-
-def _inside_word(joined: str, start: np.ndarray, key_len: np.ndarray, word_start: np.ndarray,
-                 word_end: np.ndarray) -> np.ndarray:
-    """Whether each hit of a key that must start a word begins right after a Latin letter, or a
-    key that must be a whole word ends inside a longer one (a plural "s" may follow)."""
-    check_start, check_end = word_start & (start > 0), word_end
-    if not (check_start.any() or check_end.any()):
-        return check_start
-    codes = np.frombuffer(joined.encode("utf-32-le") + b"\0" * 8, dtype="<u4")
-    letter = (codes >= ord("a")) & (codes <= ord("z"))
-    end = start + key_len
-    inside = check_start & letter[np.maximum(start - 1, 0)]
-    plural = (codes[end] == ord("s")) & ~letter[end + 1]
-    return inside | (check_end & letter[end] & ~plural)
-
-
-_PLURAL_WORD = re.compile(r"(?<![a-z])[a-z]{2,}(?<!s)(?=[ /+&-])")
-_NOT_NOUNS = frozenset("with and of for to the an on in from by per or no not your my our their any all via at into "
-                       "as is are be can get do we you it".split())
-
-
-def plural_forms(key: str) -> list[str]:
-    """``key`` and its forms with English words before the last one in the plural.
-
-    Keys match without word boundaries, so the last word's plural is matched already
-    ("selfie with id" in "selfie with ids"), but not an inner one ("selfies with ids").
-    """
-    spots = [m.end() for m in _PLURAL_WORD.finditer(key) if m.group() not in _NOT_NOUNS][:3]
-    forms = []
-    for choice in itertools.product((False, True), repeat=len(spots)):
-        form, pos = [], 0
-        for end, plural in zip(spots, choice):
-            form.append(key[pos:end] + ("s" if plural else ""))
-            pos = end
-        forms.append("".join(form) + key[pos:])
-    return forms
 
 
 def _bases(texts: list[str]) -> list[int]:

@@ -101,6 +101,18 @@ def test_everyday_closing_phrases_are_not_offers(trained):
         [(t, out["score"]) for t, out in zip(ordinary + offers, scored)]
 
 
+def test_a_lone_surrogate_does_not_break_the_batch(trained):
+    """Crawled JSON can carry a lone surrogate ("\\ud800"); the listing is scored like any other
+    and the rest of the batch is untouched. The rule matcher's word-boundary check once encoded
+    the batch to UTF-32 strictly and raised on it, losing the whole batch."""
+    _, clf = trained
+    rows = [{"id": "s", "title": "buy selfies with ids \ud800 bulk, telegram @demo_kyc_shop"}] + POSITIVES
+    out = clf.classify(rows)
+    assert [o["id"] for o in out] == ["s"] + [p["id"] for p in POSITIVES]
+    assert out[0]["label"] == 1 and any(r.get("rule_id") == "idk.en_id_pack" for r in out[0]["reasons"])
+    assert out[1:] == clf.classify(POSITIVES)
+
+
 def test_result_shape_order_and_json(trained):
     _, clf = trained
     records = POSITIVES + [{"id": "n1", "title": "全棉床上四件套 纯棉被套", "price": "¥199"}]

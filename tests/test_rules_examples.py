@@ -79,6 +79,8 @@ def test_english_terms_start_a_word_and_short_ones_are_whole_words():
     assert fires("idk.en_id_pack", "出售selfie with id 一百套")
     assert fires("idk.en_id_pack", "500selfies with ids, bulk")
     assert fires("idk.en_id_pack", "(id pack) 50 sets")
+    # Crawled text may hold a lone surrogate (from JSON "\\ud800"): still matched, no crash.
+    assert fires("idk.en_id_pack", "buy selfies with ids \ud800 bulk")
 
 
 def test_inner_words_of_english_terms_match_in_the_plural():
