@@ -27,6 +27,7 @@ RULE_FIELDS = {"id", "description", "category", "weight", "terms", "patterns", "
                "negative_context", "search", "examples"}
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 ENV_RULES = "FACETRADE_RULES"
+_SHORT_LAST = re.compile(r"(?<=[a-z][ /])[a-z]{1,2}$")  # an English phrase's last word of one or two letters
 TERM, CONTEXT, NEGATIVE, PATTERN = 0, 1, 2, 3  # roles of a key: a rule's word, or a literal a pattern needs
 
 
@@ -184,8 +185,11 @@ class RuleMatcher:
         self.key_len = np.array([len(k) for k in self.keys], dtype=np.int64)
         # A key that starts with a letter must start a word: "id pack" is not in "paid package".
         self.key_word_start = np.array([k[:1].isascii() and k[:1].isalpha() for k in self.keys], dtype=bool)
-        # A short word must also end one: "spa" (skincare, no offer) is not in "spanish" or "space".
-        self.key_word_end = np.array([len(k) <= 4 and k.isascii() and k.isalpha() for k in self.keys], dtype=bool)
+        # A short word must also end one: "spa" (skincare, no offer) is not in "spanish" or "space",
+        # and a phrase ending in a word of one or two letters ends with it: "holding id" is not in
+        # "holding identity", "dm me" not in "dm meeting".
+        self.key_word_end = np.array([(len(k) <= 4 and k.isascii() and k.isalpha()) or bool(_SHORT_LAST.search(k))
+                                      for k in self.keys], dtype=bool)
         self.key_ptr = np.cumsum([0] + [len(v) for v in roles.values()]).astype(np.int64)
         self.pair_rule = np.array([i for v in roles.values() for i, _ in v], dtype=np.int64)
         self.pair_role = np.array([r for v in roles.values() for _, r in v], dtype=np.int64)

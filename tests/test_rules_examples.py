@@ -75,6 +75,13 @@ def test_english_terms_start_a_word_and_short_ones_are_whole_words():
     assert fires("fd.en_face_data", "Spanish faces pack, real people, 300 persons")
     assert not fires("fd.en_face_data", "faces pack for the spas, skin care models")
     assert not fires("ctx.warning", "psalm 23 wall art print")
+    # A phrase ending in a one- or two-letter word ends with it: "holding id" is not in "holding
+    # identity", "dm me" not in "dm meeting"; the plural still counts.
+    assert not fires("idk.en_id_pack", "Selfie holding identity-theft awareness sign, poster print")
+    assert fires("idk.en_id_pack", "selfie holding ID, 100 sets, bulk")
+    assert fires("idk.en_id_pack", "selfies holding IDs, bulk")
+    assert not fires("sig.dm", "DM meeting notes template, printable planner")
+    assert fires("sig.dm", "fresh stock, dm me")
     # After Chinese, a digit or punctuation a Latin key still starts a word.
     assert fires("idk.en_id_pack", "出售selfie with id 一百套")
     assert fires("idk.en_id_pack", "500selfies with ids, bulk")
