@@ -5,7 +5,7 @@ Three sets, none of which leaks into another:
 - training: the training split of ``data/labelled`` plus every analyst verdict except the
   most recent ones;
 - frozen: the held-out split of ``data/labelled`` (by id hash) that no training ever sees;
-  a candidate must not be worse there (F1, hard-negative false-positive rate) — this is
+  a candidate must not be worse there (F1, recall, hard-negative false-positive rate) — this is
   what refuses a poisoned batch of decisions that flips labels the seed corpus is sure of;
 - recent: the newest verdicts (``RECENT_SHARE`` of them), held out from this run; the
   candidate must agree with analysts at least as well as the model it would replace.
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 RECENT_SHARE = 0.2        # newest verdicts held out of each run to judge it
 MAX_RECENT = 500
 F1_TOLERANCE = 0.01       # frozen-split F1 may drop by at most this much
+RECALL_TOLERANCE = 0.01   # and so may its recall: a poisoner wants offers unflagged, which costs
+                          # recall while precision rises, so F1 alone can hide it
 HARD_NEGATIVE_TOLERANCE = 0.01  # frozen hard-negative flag rate may rise by at most this much
 CONFIDENT = 0.9           # a verdict against a score this sure (or 1 - it) is a "confident flip"
 GATE_USER = {"id": None, "name": "gate", "role": "lead", "disabled": 0}
@@ -111,6 +113,7 @@ def gate(candidate: dict, current: dict | None) -> dict:
                 "candidate": candidate, "current": None}
     checks = [
         _check("frozen F1", candidate["frozen"]["f1"], current["frozen"]["f1"], -F1_TOLERANCE),
+        _check("frozen recall", candidate["frozen"]["recall"], current["frozen"]["recall"], -RECALL_TOLERANCE),
         _check("frozen hard-negative FP rate", candidate["frozen"]["hard_negative_fp_rate"],
                current["frozen"]["hard_negative_fp_rate"], HARD_NEGATIVE_TOLERANCE, lower_is_better=True),
     ]

@@ -103,12 +103,13 @@ def test_a_poisoned_batch_of_verdicts_is_refused_by_the_frozen_split(world):
 
     result = _run(world, "train", "--from-db", "-o", str(active))
     assert result.exit_code == 2, result.output
-    assert "REFUSED" in result.output and "frozen F1" in result.output and "NO" in result.output
+    assert "REFUSED" in result.output and "frozen recall" in result.output and "NO" in result.output
     assert load_artifact(active)["meta"]["version"] == world["learned_version"]  # still serving the good model
     refused = [r for r in list_models(db.conn) if r["status"] == "refused"]
     assert len(refused) == 1 and not refused[0]["active"]
     failed = [c["name"] for c in refused[0]["gate"]["checks"] if not c["ok"]]
-    assert "frozen F1" in failed
+    # Unflagging offers costs recall while precision rises: F1 alone may stay within its tolerance.
+    assert "frozen recall" in failed
     assert refused[0]["gate"]["confident_flips"] > 100  # the figure that points at poisoning
     assert "possible poisoning" in result.output
     world["refused_version"] = refused[0]["version"]
@@ -157,4 +158,4 @@ def test_stats_page_shows_what_each_retrain_gained(world):
     assert "(active)" in learned_row and "promoted" in learned_row and "+" in learned_row
     refused = table[table.index(world["refused_version"]):]
     refused_row = refused[:refused.index("</tr>")]
-    assert "refused: frozen F1" in refused_row and "-0." in refused_row
+    assert "refused: frozen" in refused_row and "-0." in refused_row
