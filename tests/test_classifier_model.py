@@ -109,7 +109,10 @@ def test_a_lone_surrogate_does_not_break_the_batch(trained):
     rows = [{"id": "s", "title": "buy selfies with ids \ud800 bulk, telegram @demo_kyc_shop"}] + POSITIVES
     out = clf.classify(rows)
     assert [o["id"] for o in out] == ["s"] + [p["id"] for p in POSITIVES]
-    assert out[0]["label"] == 1 and any(r.get("rule_id") == "idk.en_id_pack" for r in out[0]["reasons"])
+    assert any(r.get("rule_id") == "idk.en_id_pack" for r in out[0]["reasons"])
+    # scored as the same text without the surrogate is: the character changes nothing
+    plain = clf.classify([{"id": "s", "title": rows[0]["title"].replace("\ud800", "")}])[0]
+    assert (out[0]["score"], out[0]["label"]) == (plain["score"], plain["label"])
     assert out[1:] == clf.classify(POSITIVES)
 
 
