@@ -27,7 +27,7 @@ RULE_FIELDS = {"id", "description", "category", "weight", "terms", "patterns", "
                "negative_context", "search", "examples"}
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 ENV_RULES = "FACETRADE_RULES"
-_SHORT_LAST = re.compile(r"(?<=[a-z][ /])[a-z]{1,2}$")  # an English phrase's last word of one or two letters
+_SHORT_LAST = re.compile(r"[ /][a-z]{1,2}$")  # an English phrase's last word of one or two letters
 TERM, CONTEXT, NEGATIVE, PATTERN = 0, 1, 2, 3  # roles of a key: a rule's word, or a literal a pattern needs
 
 

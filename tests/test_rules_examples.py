@@ -78,6 +78,8 @@ def test_english_terms_start_a_word_and_short_ones_are_whole_words():
     # A phrase ending in a one- or two-letter word ends with it: "holding id" is not in "holding
     # identity", "dm me" not in "dm meeting"; the plural still counts.
     assert not fires("idk.en_id_pack", "Selfie holding identity-theft awareness sign, poster print")
+    assert not fires("idk.en_id_pack", "Selfie w/ identity-theft awareness sign, poster print")
+    assert fires("idk.en_id_pack", "selfie w/ ID, 100 sets, bulk")
     assert fires("idk.en_id_pack", "selfie holding ID, 100 sets, bulk")
     assert fires("idk.en_id_pack", "selfies holding IDs, bulk")
     assert not fires("sig.dm", "DM meeting notes template, printable planner")
