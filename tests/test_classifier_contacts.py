@@ -31,6 +31,15 @@ def test_plain_listings_have_no_contacts():
     assert extract_contacts("") == []
 
 
+def test_tg_inside_a_word_is_not_telegram():
+    # a card game and a stage name, not handles; the same words after a real "TG" still are
+    assert extract_contacts("MTG Commander collection, 12 decks") == []
+    assert extract_contacts("Selling mtg commons bulk lot") == []
+    assert kinds("TG: demo_kyc_shop") == {("telegram", "demo_kyc_shop")}
+    assert kinds("加tg demo_kyc_shop 发货") == {("telegram", "demo_kyc_shop")}
+    assert kinds("contact telegram demo_kyc_shop") == {("telegram", "demo_kyc_shop")}
+
+
 def test_spaced_out_handles_and_a_bare_v_before_a_handle():
     assert [(c["kind"], c["value"]) for c in extract_contacts("下单前先加V d e m o _ w x _ 5 8 k b n r")] == \
         [("wechat", "demo_wx_58kbnr")]
