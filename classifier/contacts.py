@@ -10,9 +10,11 @@ _SEP = r"[ :=]{0,3}"
 _PATTERNS = (
     ("wechat", re.compile(rf"微信(?:号|id)?{_SEP}([a-z][a-z0-9_\-]{{5,19}}|1[3-9]\d{{9}})(?![a-z0-9_\-])")),
     ("qq", re.compile(rf"qq(?:号|群)?{_SEP}([1-9]\d{{4,11}})(?!\d)")),
-    # "tg" and "telegram" start a word: "MTG Commander" is a card game, not a handle
-    ("telegram", re.compile(rf"(?:(?<![a-z0-9])(?:telegram|tg)|纸飞机|飞机|电报)(?:号|id)?{_SEP}@?([a-z][a-z0-9_]{{4,31}})"
-                            r"(?![a-z0-9_])")),
+    # "tg" and "telegram" start a word ("MTG Commander" is a card game, not a handle). The check
+    # follows each literal: a pattern that starts with a lookbehind loses the regex engine's
+    # literal prefix scan and the literal gate's keys (7x slower over a batch).
+    ("telegram", re.compile(rf"(?:telegram(?<![a-z0-9]telegram)|tg(?<![a-z0-9]tg)|纸飞机|飞机|电报)(?:号|id)?{_SEP}@?"
+                            r"([a-z][a-z0-9_]{4,31})(?![a-z0-9_])")),
     ("telegram", re.compile(r"t\.me/@?([a-z0-9_]{4,32})")),
     ("email", re.compile(r"(?<![a-z0-9._%+\-])([a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,})")),
     ("telegram", re.compile(r"(?<![a-z0-9_.\-])@([a-z][a-z0-9_]{4,31})(?![a-z0-9_.@\-])")),

@@ -1,6 +1,7 @@
 """Contact extraction finds off-platform handles, obfuscated forms included."""
 
-from classifier.contacts import extract_contacts
+from classifier.contacts import _PATTERNS, extract_contacts
+from classifier.literals import required_sets
 
 
 def kinds(text):
@@ -38,6 +39,9 @@ def test_tg_inside_a_word_is_not_telegram():
     assert kinds("TG: demo_kyc_shop") == {("telegram", "demo_kyc_shop")}
     assert kinds("加tg demo_kyc_shop 发货") == {("telegram", "demo_kyc_shop")}
     assert kinds("contact telegram demo_kyc_shop") == {("telegram", "demo_kyc_shop")}
+    # the word check must not cost the pattern its literal gate (every text holding a "t" would pass)
+    (pattern,) = [p for kind, p in _PATTERNS if kind == "telegram" and "tg" in p.pattern]
+    assert required_sets(pattern.pattern) == [["telegram", "tg", "电报", "纸飞机", "飞机"]]
 
 
 def test_spaced_out_handles_and_a_bare_v_before_a_handle():
