@@ -33,7 +33,7 @@ def test_plain_listings_have_no_contacts():
 
 
 def test_tg_inside_a_word_is_not_telegram():
-    # a card game and a stage name, not handles; the same words after a real "TG" still are
+    # a card game, not a handle; handles after a real "TG" or "telegram" still are
     assert extract_contacts("MTG Commander collection, 12 decks") == []
     assert extract_contacts("Selling mtg commons bulk lot") == []
     assert kinds("TG: demo_kyc_shop") == {("telegram", "demo_kyc_shop")}
