@@ -22,10 +22,10 @@ SEPARATORS = [" ", ".", "-", "\u200b", "*", "·"]
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
-    meta = train(out_path=path)
-    return meta, Classifier(load_artifact(path))
+def trained(trained_model):
+    """The session's model (conftest), trained once from the repository's data."""
+    artifact = load_artifact(trained_model)
+    return artifact["meta"], Classifier(artifact)
 
 
 def test_every_category_has_training_examples():
