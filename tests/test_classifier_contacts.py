@@ -50,3 +50,19 @@ def test_spaced_out_handles_and_a_bare_v_before_a_handle():
     assert [(c["kind"], c["value"]) for c in extract_contacts("主页有v demo_wx_abcdef 谢谢")] == \
         [("wechat", "demo_wx_abcdef")]
     assert extract_contacts("复古vintage风格 v 1 2 3 4 5 6 型号, 1 2 days") == []
+
+
+def test_an_english_word_after_the_apps_name_is_not_a_handle():
+    # Reports and warnings name the apps ("63 Telegram channels", "WeChat accounts frozen"):
+    # read as contacts, they gave the text one of the strongest offer signals it can carry.
+    assert extract_contacts("analysts tracked 63 Telegram channels selling ID selfies") == []
+    assert extract_contacts("Overseas users had WeChat accounts frozen after a face check") == []
+    assert extract_contacts("found a TG group selling SIMs") == []
+    assert extract_contacts("遥控飞机 boeing 747 航模 全新") == []
+    # a handle still reads as one after a colon, 号, "@", written straight on, or with a digit or "_"
+    assert kinds("Telegram: demoshop") == {("telegram", "demoshop")}
+    assert kinds("飞机号 demoshop") == {("telegram", "demoshop")}
+    assert kinds("tg @demoshop") == {("telegram", "demoshop")}
+    assert kinds("微信zhangsan 备注来意") == {("wechat", "zhangsan")}
+    assert kinds("加微信 zhangsan88") == {("wechat", "zhangsan88")}
+    assert kinds("微信 13800001234") == {("wechat", "13800001234")}

@@ -63,3 +63,20 @@ def test_spaced_out_handles_are_recovered():
     assert recovered_contacts("下单前先加V d e m o _ w x _ 5 8 k b n r") == [("wechat", "demo_wx_58kbnr")]
     assert recovered_contacts("主页有v demo_wx_abcdef 谢谢") == [("wechat", "demo_wx_abcdef")]
     assert recovered_contacts("v 1 2 3 4 5 6 型号") == []
+
+
+def test_naming_the_same_app_does_not_join_sellers(db_path):
+    # "Telegram channels" and "WeChat accounts" are words, not a handle two sellers share: read as
+    # contacts they joined every seller who wrote them into one network.
+    db = open_db(db_path)
+    store = Store(db)
+    _add(store, 1, "demo_seller_01", "Verified WeChat accounts for sale", "aged, real-name, dm me")
+    _add(store, 2, "demo_seller_02", "WeChat accounts unlocked by face", "fast, any region")
+    _add(store, 3, "demo_seller_03", "ID selfie packs", "updates on our Telegram channel daily")
+    _add(store, 4, "demo_seller_04", "KYC done for you", "join the Telegram channel for prices")
+    a = _add(store, 5, "demo_seller_05", "人脸四件套", "加tg demo_tg_shop01")
+    b = _add(store, 6, "demo_seller_06", "手持照 现货", "飞机号: demo_tg_shop01")
+    assert recovered_contacts("join the Telegram channel for prices") == []
+    built = build_networks(db)
+    assert [n["size"] for n in built] == [2]  # only the two that share a real handle
+    assert {m["id"] for m in get_network(db.conn, built[0]["id"])["members"]} == {a, b}
