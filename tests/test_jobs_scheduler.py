@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -118,9 +119,18 @@ def flagged_ids(db_path, platform, min_score):
 
 
 def scheduler(jobs_file, db_path):
+    """A scheduler process in its own process group, so a failing test can stop it and its crawls."""
     return subprocess.Popen([sys.executable, "-m", "facetrade", "scheduler", "--jobs-file", str(jobs_file),
                              "--db", str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+
+
+def stop_groups(procs):
+    """Kill what is left of each process's group (a scheduler and the crawls it started)."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def test_scheduler_runs_jobs_repeatedly_without_overlap_and_alerts_once_per_finding(
@@ -133,15 +143,18 @@ def test_scheduler_runs_jobs_repeatedly_without_overlap_and_alerts_once_per_find
     db_path = tmp_path / "f.db"
     # Two schedulers on one database: the per-job lock must keep their runs apart too.
     procs = [scheduler(jobs_file, db_path) for _ in range(2)]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(1)
-        if db_path.exists() and len(rows(db_path, "SELECT id FROM crawl_runs WHERE job = 'zh-watch'"
-                                               " AND status = 'ok'")) >= 3:
-            break
-    for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-    logs = [proc.communicate(timeout=60) for proc in procs]
+    try:  # a failure here must not leave two schedulers crawling for the rest of the session
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            if db_path.exists() and len(rows(db_path, "SELECT id FROM crawl_runs WHERE job = 'zh-watch'"
+                                                   " AND status = 'ok'")) >= 3:
+                break
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        logs = [proc.communicate(timeout=60) for proc in procs]
+    finally:
+        stop_groups(procs)
     for proc, (_, err) in zip(procs, logs):
         assert proc.returncode == 0, err[-3000:]
         assert "Traceback" not in err, err[-5000:]
