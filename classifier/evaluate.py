@@ -121,7 +121,45 @@ def evaluate_rows(model, rows: list[dict], rules_path=None) -> dict:
     found = [i for i, r in enumerate(rows) if r["label"] == 1 and pred[i] == 1]
     right = sum(1 for i in found if results[i]["category"] == rows[i]["category"])
     report["category_accuracy"] = round(right / len(found), 4) if found else None
+    report["cover_text"] = cover_text_report(clf, rows, pred)
     return report
+
+
+COVER_CHARS = 240
+
+
+def cover_text_report(clf, rows: list[dict], pred: np.ndarray) -> dict | None:
+    """Flag rates when an ordinary listing's text is appended to each offer and hard negative.
+
+    A seller can bury an offer under an honest listing's boilerplate ("九成新 无磕碰 支持验货",
+    "great condition, comes with the box"). Each offer and hard negative gets the title and
+    description (first 240 characters) of one of ``rows``' ordinary listings in its language
+    (not a hard negative, not an offer; chosen by a hash of ids) appended to its description.
+    None when ``rows`` hold no ordinary listing in a language of their offers.
+    """
+    ordinary: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["label"] == 0 and not r.get("hard_negative"):
+            ordinary[r.get("lang") or ""].append(r)
+    picked = [i for i, r in enumerate(rows) if (r["label"] == 1 or r.get("hard_negative"))
+              and ordinary.get(r.get("lang") or "")]
+    if not any(rows[i]["label"] for i in picked):
+        return None
+    covered = []
+    for i in picked:
+        row = rows[i]
+        pool = ordinary[row.get("lang") or ""]
+        digest = hashlib.sha256(f"eval-cover:{row['id']}".encode("utf-8")).digest()
+        cover = pool[int.from_bytes(digest[:4], "big") % len(pool)]
+        text = f"{cover['title']} {cover.get('description') or ''}".strip()[:COVER_CHARS]
+        covered.append({**row, "description": f"{row.get('description') or ''} {text}".strip()})
+    flagged = np.array([res["label"] for res in clf.classify(covered)], bool)
+    offers = np.array([rows[i]["label"] == 1 for i in picked])
+    return {"offers": int(offers.sum()), "hard_negatives": int((~offers).sum()),
+            "recall": round(float(pred[picked][offers].mean()), 4),
+            "recall_with_cover": round(float(flagged[offers].mean()), 4),
+            "hard_negatives_flagged": round(float(pred[picked][~offers].mean()), 4) if (~offers).any() else None,
+            "hard_negatives_flagged_with_cover": round(float(flagged[~offers].mean()), 4) if (~offers).any() else None}
 
 
 def corpus_report(model, corpus_dir=None, rules_path=None, labels_dir=None) -> dict:

@@ -25,6 +25,13 @@ def format_report(report: dict) -> str:
                      f"{hard['baseline_flagged_rate']:.1%}  (n={hard['n']})")
     if report.get("category_accuracy") is not None:
         lines.append(f"category right on flagged offers: {report['category_accuracy']:.1%}")
+    cover = report.get("cover_text")
+    if cover:
+        lines.append(f"with an ordinary listing's text appended (cover text): recall {cover['recall']:.3f} -> "
+                     f"{cover['recall_with_cover']:.3f} (n={cover['offers']})")
+        if cover["hard_negatives"]:
+            lines.append(f"  hard negatives flagged {cover['hard_negatives_flagged']:.1%} -> "
+                         f"{cover['hard_negatives_flagged_with_cover']:.1%} (n={cover['hard_negatives']})")
     for name, m in (report.get("corpus") or {}).items():
         lines.append(f"real text {name}: flagged {m['flagged_rate']:.2%}   | keywords: "
                      f"{m['baseline_flagged_rate']:.2%}  (n={m['n']}, {m['expected']})")

@@ -71,6 +71,6 @@ def test_evaluate_prints_tables_and_writes_plot(model, tmp_path):
     png = tmp_path / "pr.png"
     result = CliRunner().invoke(cli, ["evaluate", "--model", str(model), "--plot", str(png)])
     assert result.exit_code == 0, result.output
-    for text in ("overall", "keywords", "per category", "heavy", "hard negatives", "photo_activation"):
+    for text in ("overall", "keywords", "per category", "heavy", "hard negatives", "photo_activation", "cover text"):
         assert text in result.output
     assert png.read_bytes()[:4] == b"\x89PNG"
