@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -77,3 +78,19 @@ def test_slider_captcha_page_is_recognised(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "BLOCKED" in done.stderr and "punish" in done.stderr
     assert "this is not '0 results'" in done.stderr
+
+
+def test_a_site_that_cannot_be_reached_fails_the_run_saying_why(tmp_path):
+    # Every request refused (the host is down, or the base URL is wrong): a scheduled job must see a
+    # failed run and alert, not an "ok" run that found nothing.
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/classifieds-en"
+    db_path = tmp_path / "f.db"
+    done = facetrade("crawl", str(PROFILE), "--base-url", base, "--db", str(db_path), "--delay", "0.01",
+                     "--query", "face")
+    assert done.returncode == 3, done.stdout + done.stderr[-2000:]
+    assert "failed" in done.stdout and "no page could be fetched" in done.stdout and base in done.stdout
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT status, pages FROM crawl_runs").fetchall() == [("failed", 0)]
