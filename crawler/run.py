@@ -131,7 +131,7 @@ class CrawlRun:
         elif reason == "finished" and self.counters.errors and not self.counters.pages:
             # every request failed (host down, wrong base URL): not a quiet "ok" with nothing found
             status = "failed"
-            self.note(f"no page could be fetched ({self.counters.errors} failed): is the site up and "
+            self.note(f"no page could be fetched ({self.counters.errors} unusable): is the site up and "
                       f"the base URL {self.base_url} right?")
         elif reason in ("finished",):
             status = "ok"
