@@ -36,6 +36,25 @@ def redis_url():
         yield url
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
+def started(proc: subprocess.Popen) -> subprocess.Popen:
+    """Remember a worker process, so a failing test does not leave it waiting for work."""
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftover_processes():
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:  # only after a failure: a passing test has waited for each one
+            proc.kill()
+            proc.communicate()
+
+
 def get_json(url, data=None):
     with urllib.request.urlopen(urllib.request.Request(url, data=data, method="GET" if data is None else "POST")) as r:
         return json.load(r)
@@ -48,7 +67,7 @@ def start_worker(site, redis_url, delay="0.01", lease="15"):
     for query in QUERIES:
         args += ["--query", query]
     env = {**os.environ, "FACETRADE_REDIS_LEASE_SECONDS": lease, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return started(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
 
 
 def ingest(redis_url, db_path, *extra):
@@ -86,7 +105,8 @@ def test_two_workers_share_one_frontier_and_fetch_every_page_once(sandbox, redis
     want, pages = expected(site)
     assert len(want) > 30 and pages > len(want) + 3  # several result pages per query
     db_path = tmp_path / "f.db"
-    writer = subprocess.Popen(ingest(redis_url, db_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = started(subprocess.Popen(ingest(redis_url, db_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True))
     workers = [start_worker(site, redis_url) for _ in range(2)]
     outs = [w.communicate(timeout=180) for w in workers]
     for worker, (out, err) in zip(workers, outs):
